@@ -1,0 +1,45 @@
+# The README's two commands: `make report` (the main job) and `make test`.
+# Both create the project's virtual environment when it is missing.
+#
+# GPU machine with a CUDA torch already installed in some Python:
+#   make report VENV_ARGS=--system-site-packages PYTHON=/path/to/that/python
+# The venv then sees that torch, `import torch` succeeds, and the pinned CPU
+# build is not installed. Or point VENV at an existing venv that has torch.
+PYTHON ?= python3
+VENV ?= .venv
+VENV_ARGS ?=
+TORCH_SPEC ?= torch==2.13.0
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.cnnbench-installed
+OUT ?= reports/out
+
+.PHONY: report test test-slow lint venv expect clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV_ARGS) $(VENV)
+	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+report: $(STAMP)
+	@mkdir -p $(OUT)
+	$(BIN)/cnnbench check --json $(OUT)/check.json
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q --doctest-modules analysis tests
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+# Regenerate the committed expected verdicts after an intended change.
+expect: $(STAMP)
+	$(BIN)/cnnbench check --write-expect tests/expected_verdicts.json
+
+clean:
+	rm -rf $(OUT) .pytest_cache .hypothesis

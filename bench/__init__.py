@@ -1,0 +1,1 @@
+"""Timing: harness, hardware ceilings, workloads, asv benchmarks and the CI gate."""

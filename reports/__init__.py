@@ -1,0 +1,1 @@
+"""Presentation: the command line, figures and the HTML report. Imported by no one."""

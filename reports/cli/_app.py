@@ -1,0 +1,32 @@
+"""The typer application and the consoles every command shares."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="cnnbench",
+    help="Check the theory of CNN building blocks and time them in practice.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def _root() -> None:
+    """Check the theory of CNN building blocks and time them in practice."""
+
+# Exit codes shared by every command.
+EXIT_OK = 0
+EXIT_FAILED = 1  # a check crashed, a gate failed, expectations differ
+EXIT_USAGE = 2  # bad arguments (typer/click use 2 for their own usage errors too)
+
+
+def usage_error(message: str) -> typer.Exit:
+    """Print ``message`` as a usage error and return the exit to raise."""
+    err_console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(EXIT_USAGE)

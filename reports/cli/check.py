@@ -1,0 +1,171 @@
+"""``cnnbench check``: run the claims registry and print the verdict table."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from analysis.claims import (
+    ClaimResult,
+    Verdict,
+    all_claims,
+    compare_expected,
+    run_claims,
+    select_claims,
+)
+from reports.cli._app import EXIT_FAILED, EXIT_OK, app, console, err_console, usage_error
+
+VERDICT_STYLE = {
+    Verdict.CONFIRMED: "green",
+    Verdict.REFUTED: "bold red",
+    Verdict.INCONCLUSIVE: "yellow",
+    Verdict.ERROR: "bold magenta",
+}
+
+
+@app.command()
+def check(
+    only: Annotated[
+        str | None, typer.Option("--only", help="Regular expression on claim id or source.")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write every result to this JSON file.")
+    ] = None,
+    expect: Annotated[
+        Path | None,
+        typer.Option("--expect", help="Compare verdicts with this file; differences exit 1."),
+    ] = None,
+    write_expect: Annotated[
+        Path | None,
+        typer.Option("--write-expect", help="Write this run's verdicts as the expectations."),
+    ] = None,
+    skip_slow: Annotated[
+        bool, typer.Option("--skip-slow", help="Leave out claims marked slow.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")] = False,
+) -> None:
+    """Check every claim of the source texts; print verdicts grouped by seed and family.
+
+    Exit 0 when every check ran (refuted claims are findings, not failures),
+    1 when a check crashed or verdicts differ from --expect, 2 on bad usage.
+    """
+    if only is not None:
+        try:
+            re.compile(only)
+        except re.error as exc:
+            msg = f"`--only`={only!r} is not a valid regular expression: {exc}"
+            raise usage_error(msg) from None
+    expected = _read_expect(expect) if expect is not None else None
+    registered = all_claims()
+    claims = select_claims(registered, only, skip_slow=skip_slow)
+    if not claims:
+        raise usage_error(f"`--only`={only!r} matches no claim id or source")
+
+    results = _run_with_progress(claims)
+
+    if not quiet:
+        _print_table(results)
+    counts = {v: sum(r.result.verdict is v for r in results) for v in Verdict}
+    console.print(
+        f"{len(results)} claims: "
+        + ", ".join(f"[{VERDICT_STYLE[v]}]{counts[v]} {v.value}[/]" for v in Verdict)
+        + f" in {sum(r.seconds for r in results):.1f} s"
+    )
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps([r.to_json() for r in results], indent=1) + "\n")
+        console.print(f"wrote {json_out}")
+    if write_expect is not None:
+        _write_expect(write_expect, results, {c.id for c in registered})
+        console.print(f"wrote expectations to {write_expect}")
+
+    status = EXIT_FAILED if counts[Verdict.ERROR] else EXIT_OK
+    for r in results:
+        if r.result.verdict is Verdict.ERROR:
+            err_console.print(f"[bold magenta]error[/] {r.claim.id}: {escape(r.result.summary)}")
+    if expected is not None:
+        diffs = compare_expected(results, expected, registered=(c.id for c in registered))
+        for d in diffs:
+            err_console.print(f"[bold red]verdict changed[/] {escape(d.describe())}")
+        if diffs:
+            status = EXIT_FAILED
+        else:
+            console.print(f"verdicts match {expect}")
+    raise typer.Exit(status)
+
+
+def _read_expect(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise usage_error(f"`--expect`={str(path)!r} does not exist") from None
+    except json.JSONDecodeError as exc:
+        raise usage_error(f"`--expect`={str(path)!r} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or not all(v in set(Verdict) for v in data.values()):
+        raise usage_error(
+            f"`--expect`={str(path)!r} must map claim ids to one of "
+            + ", ".join(v.value for v in Verdict)
+        )
+    return data
+
+
+def _write_expect(path: Path, results: list[ClaimResult], registered: set[str]) -> None:
+    """Merge this run's verdicts into ``path``, dropping ids no longer registered."""
+    old = json.loads(path.read_text()) if path.exists() else {}
+    new = {k: v for k, v in old.items() if k in registered}
+    new.update({r.claim.id: r.result.verdict.value for r in results})
+    path.write_text(json.dumps(dict(sorted(new.items())), indent=1) + "\n")
+
+
+def _run_with_progress(claims) -> list[ClaimResult]:
+    progress = Progress(
+        TextColumn("[bold]checking[/] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+    results: list[ClaimResult] = []
+    with progress:
+        task = progress.add_task(claims[0].id, total=len(claims))
+        for i, result in enumerate(run_claims(claims)):
+            results.append(result)
+            nxt = claims[i + 1].id if i + 1 < len(claims) else "done"
+            progress.update(task, advance=1, description=nxt)
+    return results
+
+
+def _print_table(results: list[ClaimResult]) -> None:
+    by_seed: dict[str, list[ClaimResult]] = defaultdict(list)
+    for r in results:
+        by_seed[r.claim.seed].append(r)
+    for seed in sorted(by_seed):
+        table = Table(title=seed, title_justify="left", show_lines=False, expand=True)
+        table.add_column("claim", no_wrap=True, ratio=2)
+        table.add_column("where", ratio=1)
+        table.add_column("verdict", no_wrap=True)
+        table.add_column("method", no_wrap=True)
+        table.add_column("evidence", ratio=5)
+        family = None
+        for r in sorted(by_seed[seed], key=lambda r: r.claim.family):
+            if family is not None and r.claim.family != family:
+                table.add_section()
+            family = r.claim.family
+            v = r.result.verdict
+            table.add_row(
+                r.claim.id,
+                escape(r.claim.locator),
+                f"[{VERDICT_STYLE[v]}]{v.value}[/]",
+                r.result.method,
+                escape(r.result.summary),
+            )
+        console.print(table)
