@@ -1,0 +1,112 @@
+"""`cnnbench check`: exit codes, JSON keys, expectations, and its usage errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from analysis.claims import Claim, confirmed, refuted
+from analysis.seeds import BILICI, XU_THESIS
+from reports.cli import app
+from reports.cli import check as check_cmd
+
+runner = CliRunner()
+
+
+def _fake_claims():
+    def crash():
+        raise RuntimeError("kaput")
+
+    return (
+        Claim(
+            "fake.good", XU_THESIS, "§4.3 eq. (4.5)", "x holds", lambda: confirmed("numeric", "ok")
+        ),
+        Claim("fake.bad", BILICI, "Figure 6", "y holds", lambda: refuted("arithmetic", "y fails")),
+        Claim("other.crash", BILICI, "§2", "z holds", crash, slow=True),
+    )
+
+
+@pytest.fixture
+def fake_registry(monkeypatch):
+    monkeypatch.setattr(check_cmd, "all_claims", _fake_claims)
+
+
+def test_check_refuted_is_a_finding_exit_0(fake_registry, tmp_path):
+    out = tmp_path / "out.json"
+    result = runner.invoke(app, ["check", "--skip-slow", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(out.read_text())
+    assert [r["id"] for r in rows] == ["fake.good", "fake.bad"]
+    for key in ("id", "source", "statement", "verdict", "method", "evidence", "correction"):
+        assert key in rows[0]
+    assert rows[1]["verdict"] == "refuted"
+    assert "2 claims" in result.output
+
+
+def test_check_crash_exits_1_and_names_the_claim(fake_registry):
+    result = runner.invoke(app, ["check", "--only", "crash"])
+    assert result.exit_code == 1
+    assert "other.crash" in result.output and "kaput" in result.output
+
+
+def test_check_expect_matching_exits_0(fake_registry, tmp_path):
+    exp = tmp_path / "exp.json"
+    exp.write_text(
+        json.dumps({"fake.good": "confirmed", "fake.bad": "refuted", "other.crash": "error"})
+    )
+    result = runner.invoke(app, ["check", "--skip-slow", "--expect", str(exp)])
+    assert result.exit_code == 0, result.output
+    assert "verdicts match" in result.output
+
+
+def test_check_expect_flipped_verdict_exits_1(fake_registry, tmp_path):
+    exp = tmp_path / "exp.json"
+    exp.write_text(json.dumps({"fake.good": "refuted", "fake.bad": "refuted"}))
+    result = runner.invoke(app, ["check", "--skip-slow", "--expect", str(exp)])
+    assert result.exit_code == 1
+    assert "fake.good: expected refuted, got confirmed" in result.output
+
+
+def test_check_write_expect_round_trips(fake_registry, tmp_path):
+    exp = tmp_path / "exp.json"
+    exp.write_text(json.dumps({"gone.claim": "confirmed", "other.crash": "error"}))
+    result = runner.invoke(app, ["check", "--skip-slow", "--write-expect", str(exp)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(exp.read_text()) == {
+        "fake.bad": "refuted",
+        "fake.good": "confirmed",
+        "other.crash": "error",  # not run (slow) but still registered: kept
+    }
+
+
+def test_check_bad_regex_exits_2(fake_registry):
+    result = runner.invoke(app, ["check", "--only", "("])
+    assert result.exit_code == 2
+    assert "`--only`='(' is not a valid regular expression" in result.output
+
+
+def test_check_pattern_matching_nothing_exits_2(fake_registry):
+    result = runner.invoke(app, ["check", "--only", "nomatch"])
+    assert result.exit_code == 2
+    assert "`--only`='nomatch' matches no claim id or source" in result.output
+
+
+def test_check_missing_expect_file_exits_2(fake_registry, tmp_path):
+    result = runner.invoke(app, ["check", "--expect", str(tmp_path / "none.json")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_check_malformed_expect_file_exits_2(fake_registry, tmp_path):
+    exp = tmp_path / "exp.json"
+    exp.write_text(json.dumps({"fake.good": "maybe"}))
+    result = runner.invoke(app, ["check", "--expect", str(exp)])
+    assert result.exit_code == 2
+    assert "must map claim ids to one of" in result.output
+
+
+def test_check_groups_table_by_seed(fake_registry):
+    result = runner.invoke(app, ["check", "--skip-slow"])
+    assert XU_THESIS in result.output and BILICI in result.output
