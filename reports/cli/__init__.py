@@ -10,7 +10,10 @@ import importlib
 
 from reports.cli._app import app
 
-COMMAND_MODULES = ("check",)
+COMMAND_MODULES = (
+    "check",
+    "report",
+)
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"reports.cli.{_name}")

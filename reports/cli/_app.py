@@ -20,6 +20,7 @@ err_console = Console(stderr=True)
 def _root() -> None:
     """Check the theory of CNN building blocks and time them in practice."""
 
+
 # Exit codes shared by every command.
 EXIT_OK = 0
 EXIT_FAILED = 1  # a check crashed, a gate failed, expectations differ

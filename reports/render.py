@@ -1,0 +1,93 @@
+"""One self-contained HTML report from the JSON results of check, bench and train.
+
+Everything the page needs is inside the file: figures are PNG data URIs, the
+verdict filter is a few lines of inline script, no network is touched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+VERDICT_ORDER = ("refuted", "inconclusive", "error", "confirmed")
+CHECK_COMMAND = "cnnbench check --json reports/out/check.json"
+
+
+@dataclass(frozen=True)
+class Figure:
+    src: str  # data URI
+    caption: str
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A report section: what it shows and the command that reproduces it."""
+
+    anchor: str
+    title: str
+    command: str
+    figures: tuple[Figure, ...] = ()
+    tables: tuple[Table, ...] = ()
+    missing: tuple[str, ...] = ()  # what could not be shown, and how to produce it
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CheckView:
+    command: str
+    rows: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+    @property
+    def counts(self) -> list[tuple[str, int]]:
+        c = Counter(r["verdict"] for r in self.rows)
+        return [(v, c[v]) for v in VERDICT_ORDER if c[v]]
+
+    @property
+    def refuted(self) -> list[dict[str, Any]]:
+        return [r for r in self.rows if r["verdict"] == "refuted"]
+
+    @property
+    def seeds(self) -> list[str]:
+        return sorted({r["seed"] for r in self.rows})
+
+
+def load_check_rows(path: Path | None) -> tuple[dict[str, Any], ...]:
+    """Rows of ``cnnbench check --json``, refuted first, then by seed and id."""
+    if path is None or not path.exists():
+        return ()
+    rows = json.loads(path.read_text())
+    for r in rows:
+        r["evidence_json"] = json.dumps(r["evidence"], indent=1, sort_keys=True)
+    rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
+    return tuple(sorted(rows, key=lambda r: (rank.get(r["verdict"], 9), r["seed"], r["id"])))
+
+
+def render_html(
+    check_rows: Sequence[dict[str, Any]], sections: Sequence[Section], *, generated: str
+) -> str:
+    """The report page. ``generated`` is passed in so tests can pin it."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("reports", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    verdicts = Section("verdicts", "Verdicts", CHECK_COMMAND)
+    return env.get_template("report.html.j2").render(
+        generated=generated,
+        check=CheckView(CHECK_COMMAND, tuple(check_rows)),
+        sections=[verdicts, *sections],
+    )

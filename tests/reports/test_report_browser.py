@@ -1,0 +1,53 @@
+"""The report in a real browser: no console errors, images decode, the filter works."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from reports.browser import chromium_path, inspect_page
+from reports.render import Section, load_check_rows, render_html
+
+FIXTURES = Path(__file__).parent / "fixtures"
+# CI sets CI=true: there a missing browser is a broken install step, not a skip.
+REQUIRE_BROWSER = os.environ.get("CI") == "true"
+
+
+@pytest.fixture(scope="module")
+def browser_ok():
+    if chromium_path() is None:
+        if REQUIRE_BROWSER:
+            pytest.fail("chromium is missing in CI: `make test` should have installed it")
+        pytest.skip("chromium not installed (make test installs Debian's chromium)")
+
+
+def _tiny_png_section() -> Section:
+    import matplotlib.pyplot as plt
+
+    from reports.figures import figure_data_uri
+    from reports.render import Figure
+
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.plot([0, 1], [0, 1])
+    return Section(
+        "demo", "Demo figure", "cnnbench report", figures=(Figure(figure_data_uri(fig), "line"),)
+    )
+
+
+def test_fixture_report_in_browser(browser_ok, tmp_path):
+    html = render_html(
+        load_check_rows(FIXTURES / "check.json"), [_tiny_png_section()], generated="t"
+    )
+    page = tmp_path / "report.html"
+    page.write_text(html)
+    shot = Path(os.environ.get("CNNBENCH_SCREENSHOT_DIR", tmp_path)) / "fixture-report.png"
+    seen = inspect_page(page.as_uri(), screenshot=shot)
+    assert seen.console_errors == ()
+    assert seen.failed_requests == ()
+    assert seen.images == 1 and seen.broken_images == ()
+    assert seen.verdict_rows == 3
+    assert seen.filter_works is True
+    assert {"verdicts", "demo"} <= set(seen.sections)
+    assert shot.stat().st_size > 10_000
