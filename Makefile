@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.cnnbench-installed
 OUT ?= reports/out
 
-.PHONY: report test test-slow lint venv expect clean
+.PHONY: report test test-slow lint venv expect clean browser
 
 venv: $(STAMP)
 
@@ -30,12 +30,18 @@ report: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q --doctest-modules analysis tests
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
+
+# Debian's chromium for the browser tests (CI has no browser until this runs).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "could not install chromium: browser tests will skip (and fail under CI=true)"; }
 
 # Regenerate the committed expected verdicts after an intended change.
 expect: $(STAMP)
