@@ -47,7 +47,10 @@ __all__ = [
 ]
 
 # One module per family under analysis/claims/. Order is the report's order.
-FAMILY_MODULES: tuple[str, ...] = ()
+FAMILY_MODULES: tuple[str, ...] = (
+    "normalization",
+    "examples",
+)
 
 
 def all_claims() -> tuple[Claim, ...]:

@@ -52,7 +52,7 @@ def test_result_unknown_method_is_refused():
 def test_claim_bad_id_and_seed_are_refused():
     with pytest.raises(ValueError, match="`id`='NoDot'"):
         Claim("NoDot", XU_THESIS, "§1", "s", lambda: None)
-    with pytest.raises(ValueError, match="`seed`='nowhere.txt'"):
+    with pytest.raises(ValueError, match=r"`seed`='nowhere\.txt'"):
         Claim("a.b", "nowhere.txt", "§1", "s", lambda: None)
 
 
