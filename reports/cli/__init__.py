@@ -13,6 +13,7 @@ from reports.cli._app import app
 COMMAND_MODULES = (
     "check",
     "report",
+    "complexity",
 )
 
 for _name in COMMAND_MODULES:
