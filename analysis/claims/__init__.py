@@ -48,6 +48,8 @@ __all__ = [
 
 # One module per family under analysis/claims/. Order is the report's order.
 FAMILY_MODULES: tuple[str, ...] = (
+    "activations",
+    "taylor",
     "complexity",
     "networks",
     "normalization",

@@ -1,0 +1,115 @@
+"""Checks of what 003 (Xu's thesis) says about activations' Taylor coefficients."""
+
+from __future__ import annotations
+
+import sympy
+import torch
+
+from analysis.activations import ACTIVATIONS, X, get_activation
+from analysis.claims import CheckResult, Correction, decided, inconclusive, refuted
+from analysis.taylor import expansion, slope_at_zero_plus
+
+# 003 eq. (5.33) as printed: 1/2 + x/4 + x^2/48 + ...  (power -> coefficient)
+PRINTED_5_33 = {0: sympy.Rational(1, 2), 1: sympy.Rational(1, 4), 2: sympy.Rational(1, 48)}
+# Table 5.3 (CIFAR-100, 33-layer Inception without BN, Xavier init): which converged.
+TABLE_5_3_CONVERGED = ("relu", "sigmoid_star", "tanh", "rrelu")
+TABLE_5_3_FAILED = ("sigmoid",)
+TRUNCATION_X = 0.5  # where the truncated series are compared with the function itself
+
+
+def _poly(coeffs: dict[int, sympy.Expr]) -> sympy.Expr:
+    return sum((c * X**k for k, c in coeffs.items()), sympy.S.Zero)
+
+
+def check_eq_5_33() -> CheckResult:
+    """Sigmoid's Maclaurin series vs 003 eq. (5.33) as printed, coefficient by coefficient."""
+    true = expansion("sigmoid", 5).maclaurin
+    rows = [{"power": k, "printed": str(c), "exact": str(true[k]), "holds": bool(c == true[k])}
+            for k, c in PRINTED_5_33.items()]  # fmt: skip
+    wrong = [r for r in rows if not r["holds"]]
+    sigmoid = get_activation("sigmoid").expr
+    printed, corrected = _poly(PRINTED_5_33), _poly({0: true[0], 1: true[1], 3: true[3]})
+    err = {name: float(abs(p.subs(X, TRUNCATION_X) - sigmoid.subs(X, TRUNCATION_X)))
+           for name, p in (("printed", printed), ("corrected", corrected))}  # fmt: skip
+    # Which printed term would be right after one edit: same magnitude elsewhere in the series.
+    sizes = {abs(sympy.sympify(r["printed"])) for r in wrong}
+    moves = [f"x^{k} with coefficient {c}" for k, c in enumerate(true) if c and abs(c) in sizes]
+    series = " + ".join(f"({c})·x^{k}" for k, c in enumerate(true) if c)
+    summary = (
+        f"sympy's series of 1/(1+e^-x) at 0 is {series} + …; the printed "
+        "constant and x coefficients match, the printed x² term +1/48 does not (the exact x² "
+        f"coefficient is {true[2]}; the series is 1/2 plus an odd function). "
+        f"At x = {TRUNCATION_X} the printed three terms miss sigmoid by {err['printed']:.2e}, "
+        f"the corrected ones by {err['corrected']:.2e}."
+    )
+    if not wrong:
+        return decided(True, "symbolic", summary, coefficients=rows)
+    bound = TRUNCATION_X**5 * abs(true[5])  # alternating series: error below the next term
+    if err["corrected"] >= bound:
+        return inconclusive("symbolic", summary + " The corrected form failed its own check.")
+    return refuted(
+        "symbolic",
+        summary + " One edit reconciles it: '+ x²/48' → '− x³/48' (exponent 2→3 and the sign).",
+        Correction(
+            "f(x) = 1/2 + x/4 − x³/48 + x⁵/480 − …",
+            "sympy.series to order 5, and the truncation error at x = 0.5 "
+            f"({err['corrected']:.2e}) is below the next term's size 0.5⁵/480 = {bound:.2e}.",
+        ),
+        coefficients=rows,
+        same_magnitude_terms=moves,
+        truncation_error_at_half=err,
+    )
+
+
+def check_eq_5_34() -> CheckResult:
+    """f'(0) = 0.25 for sigmoid: the x coefficient of (5.33), and autograd at 0."""
+    c1 = expansion("sigmoid", 1).maclaurin[1]
+    x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(torch.sigmoid(x).sum(), x)
+    return decided(
+        c1 == sympy.Rational(1, 4) and float(g) == 0.25,
+        "symbolic",
+        f"The x coefficient of sigmoid's Maclaurin series is {c1}, and torch autograd gives "
+        f"sigmoid'(0) = {float(g):g} in float64.",
+        coefficient=str(c1),
+        autograd=float(g),
+    )
+
+
+def check_eq_5_36() -> CheckResult:
+    """Sigmoid* = 4·sigmoid − 2 has f(0) = 0 and f'(0) = 1; compare with tanh beyond that."""
+    star = expansion("sigmoid_star", 5).maclaurin
+    tanh = expansion("tanh", 5).maclaurin
+    first_diff = next((k for k in range(6) if star[k] != tanh[k]), None)
+    return decided(
+        star[0] == 0 and star[1] == 1,
+        "symbolic",
+        f"Sigmoid*'s series at 0 is {star[1]}·x + ({star[3]})·x³ + ({star[5]})·x⁵ + … (constant "
+        f"{star[0]}): zero mean output at 0 and slope 1, which is what Xavier's initialisation "
+        f"assumes; sigmoid's slope 1/4 is gone. It agrees with tanh to first order only: the "
+        f"x^{first_diff} coefficients are {star[first_diff]} vs {tanh[first_diff]}.",
+        sigmoid_star=[str(c) for c in star],
+        tanh=[str(c) for c in tanh],
+        first_differing_power=first_diff,
+    )
+
+
+def check_observation_2() -> CheckResult:
+    """003 §5.7 obs. 2, coefficient side: Table 5.3's converging activations have slope 1 at 0⁺."""
+    slopes = {name: str(slope_at_zero_plus(name)) for name, a in ACTIVATIONS.items()
+              if a.elementwise}  # fmt: skip
+    converged = {n: slopes[n] for n in TABLE_5_3_CONVERGED}
+    failed = {n: slopes[n] for n in TABLE_5_3_FAILED}
+    holds = all(v == "1" for v in converged.values()) and all(v != "1" for v in failed.values())
+    ones = sorted(n for n, v in slopes.items() if v == "1")
+    return decided(
+        holds,
+        "symbolic",
+        "Coefficient of x at 0⁺ (sympy, right branch): the activations Table 5.3 reports as "
+        f"converging ({', '.join(TABLE_5_3_CONVERGED)}) all have 1; sigmoid, which failed, has "
+        f"{failed['sigmoid']}. Slope 1 at 0⁺ in the registry: {', '.join(ones)}. Whether these "
+        "train from random initialisation here is the training experiment's claim.",
+        slopes_at_0_plus=slopes,
+        table_5_3_converged=converged,
+        table_5_3_failed=failed,
+    )

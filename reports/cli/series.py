@@ -1,0 +1,59 @@
+"""``cnnbench series``: Maclaurin coefficients of a registered activation."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import sympy
+import typer
+from rich.table import Table
+
+from analysis._validation import ParameterError
+from analysis.taylor import expansion, slope_at_zero_plus
+from reports.cli._app import app, console, usage_error
+
+
+@app.command()
+def series(
+    name: Annotated[str, typer.Argument(help="Registered activation, e.g. sigmoid, relu.")],
+    order: Annotated[int, typer.Option("--order", "-n", help="Highest power kept.")] = 6,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")
+    ] = False,
+) -> None:
+    """Print the exact Taylor coefficients of an activation at 0 (one-sided where piecewise).
+
+    Exit 0 on success, 2 for an unknown or non-elementwise name or a bad order.
+    """
+    try:
+        e = expansion(name, order)
+        slope = slope_at_zero_plus(name)
+    except ParameterError as exc:
+        raise usage_error(str(exc)) from None
+    if json_out:
+        console.print_json(json.dumps({**e.to_json(), "slope_at_0_plus": str(slope)}))
+        return
+    table = Table(title=f"{name}: series at 0 up to x^{e.order}", title_justify="left")
+    table.add_column("power", justify="right")
+    if e.piecewise:
+        table.add_column("at 0⁺ (x > 0 branch)")
+        table.add_column("at 0⁻ (x < 0 branch)")
+        rows = zip(e.right, e.left, strict=True)
+    else:
+        table.add_column("Maclaurin coefficient")
+        table.add_column("≈", justify="right")
+        rows = ((c, _float(c)) for c in e.maclaurin)
+    for k, cells in enumerate(rows):
+        table.add_row(str(k), *(str(c) for c in cells))
+    console.print(table)
+    if e.piecewise:
+        console.print("not analytic at 0: the one-sided expansions differ")
+    radius = "unknown" if e.radius is None else "∞" if e.radius == sympy.oo else str(e.radius)
+    what = "each branch's series" if e.piecewise else "the series"
+    console.print(f"radius of convergence of {what}: {radius} ({e.radius_reason})")
+    console.print(f"coefficient of x at 0⁺: {slope}")
+
+
+def _float(c: sympy.Expr) -> str:
+    return f"{float(c):.6g}"
