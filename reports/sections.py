@@ -6,12 +6,15 @@ reproduces it; when its inputs are missing it says so instead of inventing data.
 
 from __future__ import annotations
 
+import json
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports.render import Section, Table
+from reports import plots
+from reports.figures import figure_data_uri
+from reports.render import Figure, Section, Table
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ def build_sections(
 ) -> list[Section]:
     """Every section after the verdict table, in page order."""
     builders: list[tuple[str, Callable[[ReportInputs], Section]]] = [
+        ("activations and their Taylor polynomials", taylor_section),
+        ("timings", timing_section),
         ("machine", machine_section),
     ]
     sections = []
@@ -34,6 +39,108 @@ def build_sections(
         progress(name)
         sections.append(build(inputs))
     return sections
+
+
+# Activations drawn with their Taylor polynomials: the texts' own plus the
+# common peers; piecewise ones use their one-sided expansions at 0.
+TAYLOR_FIGURE_ACTIVATIONS = ["sigmoid", "tanh", "sigmoid_star", "relu", "leaky_relu_xa",
+                             "softplus", "elu", "gelu", "silu"]  # fmt: skip
+
+
+def taylor_section(inputs: ReportInputs) -> Section:
+    frame = plots.activation_taylor_frame(TAYLOR_FIGURE_ACTIVATIONS)
+    fig = plots.activation_taylor_figure(frame)
+    caption = (
+        "Each activation (solid) with its Taylor polynomials of order 1, 3 and 5 at 0 "
+        "(for piecewise functions, the one-sided expansion on each side). The order-1 "
+        "line is the slope at 0 that 003 §5.7 ties to trainability: 1 for tanh and "
+        "Sigmoid*, 1/4 for the sigmoid."
+    )
+    return Section(
+        "taylor",
+        "Activations and their Taylor polynomials",
+        "cnnbench series NAME --order 5",
+        figures=(Figure(figure_data_uri(fig), caption),),
+    )
+
+
+BENCH_COMMAND = "cnnbench bench --profile short --out reports/out/bench.jsonl"
+
+
+def read_bench(path: Path) -> tuple[dict | None, list[dict]]:
+    """Header and records of a `cnnbench bench` results file (missing file: no records)."""
+    if not path.exists():
+        return None, []
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    headers = [r for r in records if r.get("type") == "header"]
+    return (headers[-1] if headers else None), records
+
+
+def timing_section(inputs: ReportInputs) -> Section:
+    header, records = read_bench(inputs.bench_jsonl)
+    df = plots.bench_frame(records)
+    if df.empty:
+        return Section(
+            "timings",
+            "Timings",
+            BENCH_COMMAND,
+            missing=(f"no benchmark results in {inputs.bench_jsonl}: run `{BENCH_COMMAND}`",),
+        )
+    figs, missing = [], []
+
+    def add(make, caption):
+        figs.append(Figure(figure_data_uri(make()), caption))
+
+    add(
+        lambda: plots.activation_time_figure(df),
+        "Median time per call of every activation (eager, as a user calls it), by dtype, "
+        "direction and size.",
+    )
+    add(
+        lambda: plots.activation_roofline_figure(df),
+        "The same timings as a percentage of the machine's measured limit (memory bandwidth "
+        "of the level the working set lives in, or matrix FLOP/s), from the fewest bytes "
+        "each op must move.",
+    )
+    ratios = plots.implementation_ratio_frame(df)
+    if ratios.empty:
+        missing.append("no alternative implementations in these results")
+    else:
+        add(
+            lambda: plots.implementation_figure(ratios),
+            "Implementations side by side: time relative to the eager form of the same op "
+            "(below 1: faster), for the texts' custom activations (Sigmoid*, regularized ReLU, "
+            "RReLU train/eval) and fused variants.",
+        )
+    speed = plots.layout_speedup_frame(df)
+    if speed.empty:
+        missing.append("no convolution results with both layouts")
+    else:
+        add(
+            lambda: plots.layout_heatmap(speed),
+            "NCHW vs channels_last: NCHW time over channels_last time per convolution layer of "
+            "the texts' networks and sweeps (above 1: channels_last faster).",
+        )
+    add(
+        lambda: plots.roofline_figure(df, (header or {}).get("ceilings") or {}),
+        "Roofline: every workload at its arithmetic intensity and achieved rate, under the "
+        "ceilings measured in the same run.",
+    )
+    suspect = df[df.suspect]
+    table = Table(
+        "results above a measured limit (flagged suspect, not wins)",
+        ("workload", "percent of limit"),
+        tuple((k, f"{100 * f:.0f}%") for k, f in zip(suspect.key, suspect.fraction, strict=True)),
+    )
+    return Section(
+        "timings",
+        "Timings",
+        BENCH_COMMAND,
+        figures=tuple(figs),
+        tables=(table,) if len(suspect) else (),
+        missing=tuple(missing),
+        note=f"{len(df)} workloads from {inputs.bench_jsonl}.",
+    )
 
 
 def machine_section(inputs: ReportInputs) -> Section:
@@ -55,11 +162,36 @@ def machine_section(inputs: ReportInputs) -> Section:
             f"{numpy.__version__} / {scipy.__version__} / {sympy.__version__}",
         ),
     ]
+    tables = [Table("this report was rendered on", ("what", "value"), tuple(rows))]
+    header, _ = read_bench(inputs.bench_jsonl)
+    if header is not None:
+        ceil = header.get("ceilings") or {}
+        crow = [
+            (f"memory bandwidth ({lvl})", f"{v / 1e9:.1f} GB/s")
+            for lvl, v in (ceil.get("bandwidth") or {}).items()
+        ]
+        crow += [
+            (f"matrix throughput ({dt})", f"{v / 1e9:.1f} GFLOP/s")
+            for dt, v in (ceil.get("flops") or {}).items()
+        ]
+        tables.append(
+            Table(
+                f"ceilings measured by the bench run {header.get('run_id')} "
+                f"({header.get('started')})",
+                ("limit", "value"),
+                tuple(crow),
+            )
+        )
+        flags = (header.get("machine") or {}).get("flags") or {}
+        tables.append(
+            Table(
+                "flags recorded with the bench run",
+                ("flag", "value"),
+                tuple((k, str(v)) for k, v in flags.items()),
+            )
+        )
     return Section(
-        "machine",
-        "The machine",
-        "cnnbench report",
-        tables=(Table("this report was rendered on", ("what", "value"), tuple(rows)),),
+        "machine", "The machine", f"{BENCH_COMMAND}; cnnbench report", tables=tuple(tables)
     )
 
 

@@ -13,6 +13,7 @@ from reports.cli._app import app
 COMMAND_MODULES = (
     "check",
     "report",
+    "gate",
     "series",
     "complexity",
 )
