@@ -54,6 +54,8 @@ FAMILY_MODULES: tuple[str, ...] = (
     "networks",
     "normalization",
     "examples",
+    "receptive",
+    "maxdepth",
 )
 
 

@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "gate",
     "series",
     "complexity",
+    "rf",
+    "maxdepth",
 )
 
 for _name in COMMAND_MODULES:

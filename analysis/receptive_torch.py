@@ -1,0 +1,113 @@
+"""The receptive field as torch sees it: the gradient support of one output unit.
+
+Every layer of the stack becomes a single-channel ``conv1d``/``conv2d`` with
+all-ones weights and the layer's kernel, stride, padding and dilation (a
+pooling window has the same geometry; an average pool is this up to a constant
+factor, a max pool would route the gradient to one element and hide the
+rest). With positive weights every path from an input pixel to the output
+carries a positive product, so no cancellation can hide a pixel: the input
+gradient of one output unit is positive exactly on the pixels it depends on.
+Gradients are path counts (sums of positive terms, never rounded to zero).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from analysis._validation import ParameterError, as_choice
+from analysis.receptive import RFLayer, effective_padding, effective_stride, receptive_field_size
+
+# The largest input built: 2**24 float64 elements, 128 MiB (and its gradient as much again).
+MAX_INPUT_ELEMENTS = 2**24
+
+
+def _text(stack: Sequence[RFLayer]) -> str:
+    return ",".join(f"{x.kind[0]}{x.kernel}s{x.stride}p{x.padding}d{x.dilation}" for x in stack)
+
+
+@dataclass(frozen=True)
+class GradientSupport:
+    """What torch's autograd says two neighbouring output units depend on."""
+
+    size: int  # last - first + 1 of unit j's support
+    stride: int  # first pixel of unit j+1 minus first pixel of unit j
+    padding: int  # j*stride - first pixel of unit j (effective padding)
+    first: int
+    last: int
+    unit: int  # j, chosen so that the window lies inside the input
+    input_size: int
+    holes: int  # pixels inside [first, last] with zero gradient (dilation leaves holes)
+    dims: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rf": self.size, "jump": self.stride, "effective_padding": self.padding,
+                "first": self.first, "last": self.last, "unit": self.unit,
+                "input_size": self.input_size, "holes": self.holes, "dims": self.dims}  # fmt: skip
+
+
+def _apply(stack: Sequence[RFLayer], x: torch.Tensor, dims: int) -> torch.Tensor:
+    conv = F.conv1d if dims == 1 else F.conv2d
+    for layer in stack:
+        weight = torch.ones((1, 1) + (layer.kernel,) * dims, dtype=x.dtype)  # (O, I, k[, k])
+        x = conv(x, weight, stride=layer.stride, padding=layer.padding, dilation=layer.dilation)
+    return x
+
+
+def gradient_support(stack: Sequence[RFLayer], dims: int = 1) -> GradientSupport:
+    """Receptive field, jump and padding of ``stack`` measured with torch autograd.
+
+    The output unit ``j = ceil(P/S)`` is the first whose window starts inside the
+    input; the input is long enough that units ``j`` and ``j+1`` lie wholly
+    inside it, so every unit on their paths is a real one, not padding. In 2-D
+    the unit ``(j, j)`` is used and both axes must agree.
+
+    Parameters
+    ----------
+    stack : layers, input first.
+    dims : 1 (``conv1d``) or 2 (``conv2d``, square windows).
+
+    Examples
+    --------
+    >>> from analysis.receptive_parse import parse_layers
+    >>> s = gradient_support(parse_layers("c3p1,p2s2,c3p1"))
+    >>> s.size, s.stride, s.padding
+    (8, 2, 3)
+    """
+    dims = int(as_choice("dims", dims, (1, 2)))
+    if not stack:
+        raise ParameterError("stack", stack, "must hold at least one layer")
+    r, s, p = receptive_field_size(stack), effective_stride(stack), effective_padding(stack)
+    unit = -(-p // s)
+    n = (unit + 2) * s + r + p  # unit j+1 ends at (j+1)s - p + r - 1 < n
+    if n**dims > MAX_INPUT_ELEMENTS:
+        raise ParameterError(
+            "stack",
+            _text(stack),
+            f"needs a {n}-pixel input in {dims}-D, more than"
+            f" {MAX_INPUT_ELEMENTS} elements in all; use dims=1 or fewer strided layers",
+        )
+    x = torch.ones((1, 1) + (n,) * dims, dtype=torch.float64, requires_grad=True)  # (1, 1, n[, n])
+    y = _apply(stack, x, dims)  # (1, 1, m[, m])
+    firsts, lasts, holes = [], [], 0
+    for j in (unit, unit + 1):
+        (grad,) = torch.autograd.grad(y[(0, 0) + (j,) * dims], x, retain_graph=True)
+        axes = []
+        for axis in range(dims):
+            other = tuple(a + 2 for a in range(dims) if a != axis)
+            profile = grad[0, 0].amax(dim=tuple(a - 2 for a in other)) if other else grad[0, 0]
+            hit = torch.nonzero(profile > 0).flatten().tolist()
+            axes.append((hit[0], hit[-1], hit[-1] - hit[0] + 1 - len(hit)))
+        if len(set(axes)) != 1:
+            raise AssertionError(f"2-D support is not square: {axes}")
+        firsts.append(axes[0][0])
+        lasts.append(axes[0][1])
+        holes = axes[0][2]
+    first, last = firsts[0], lasts[0]
+    stride = firsts[1] - firsts[0]
+    return GradientSupport(last - first + 1, stride, unit * stride - first, first, last, unit,
+                           n, holes, dims)  # fmt: skip

@@ -1,0 +1,144 @@
+"""Receptive fields: published values, the texts' networks, the parser and its errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis._validation import ParameterError
+from analysis.claims._core import Verdict
+from analysis.claims.receptive import CLAIMS
+from analysis.networks import NETWORKS
+from analysis.receptive import receptive_field, rf_layer
+from analysis.receptive_parse import network_layers, parse_layers
+from analysis.receptive_torch import gradient_support
+
+
+def _net(name: str):
+    return receptive_field(network_layers(NETWORKS[name])[0])
+
+
+def test_alexnet_pool5_matches_published():
+    # source: paper, Araujo, Norris & Sim, Distill 2019 (alexnet_v2: r = 195, S = 32)
+    rf = _net("alexnet")
+    assert (rf.size, rf.stride) == (195, 32)
+
+
+def test_vgg16_conv5_3_and_pool5_match_published():
+    # source: paper, Araujo, Norris & Sim, Distill 2019 (vgg_16: 196 at conv5_3, 212 at pool5)
+    rf = _net("vgg16")
+    assert rf.row("conv5_3").size == 196
+    assert (rf.row("pool5").size, rf.row("pool5").jump) == (212, 32)
+
+
+def test_vgg19_table_4_3_pool5():
+    # source: 003_6ff731d493f5c8c8.txt Table 4.3 (VGG-E); paper value for vgg_19 is 268
+    assert _net("vgg19").size == 268
+
+
+def test_lenet_table_4_1():
+    # source: 003_6ff731d493f5c8c8.txt Table 4.1: 5x5, 2x2/2, 5x5, 2x2/2 -> 5, 6, 14, 16
+    assert [r.size for r in _net("lenet5").rows] == [5, 6, 14, 16]
+
+
+def test_ndsb_last_convs_exceed_their_images():
+    # source: 003_6ff731d493f5c8c8.txt Tables 6.1, 6.2 (inputs 128 and 144 px)
+    assert _net("ndsb1").row("conv10").size == 143
+    assert _net("ndsb2").row("conv11").size == 191
+
+
+def test_tiny_cifar_table_5_1_modules_count_as_3x3():
+    # source: 003_6ff731d493f5c8c8.txt Table 5.1: 3x3 conv, 10 modules (2 of stride 2), 7x7 pool
+    rf = _net("tiny_cifar")
+    assert (rf.row("module10").size, rf.row("module10").jump, rf.size) == (45, 4, 69)
+
+
+@pytest.mark.parametrize("name", sorted(NETWORKS))
+def test_every_text_network_matches_torch(name):
+    # source: every NetworkSpec of analysis.networks (003 Tables 4.1-4.3, 4.6, 5.1, 6.1, 6.2)
+    stack, _ = network_layers(NETWORKS[name])
+    rf = receptive_field(stack)
+    support = gradient_support(stack, dims=2)
+    assert (support.size, support.stride, support.padding) == (rf.size, rf.stride, rf.padding)
+
+
+def test_fig26_two_1x3_layers_is_5_with_stride_1():
+    # source: 003_6ff731d493f5c8c8.txt §2.1.5 Fig. 2.6 (text says 3 then 9)
+    assert [r.size for r in receptive_field(parse_layers("c3,c3")).rows] == [3, 5]
+    assert gradient_support(parse_layers("c3s3,c3")).size == 9
+
+
+def test_dilation_leaves_holes_in_the_support():
+    # source: paper, Araujo et al. 2019 (dilated kernel k' = d(k-1)+1)
+    support = gradient_support(parse_layers("c3d2"))
+    assert (support.size, support.holes) == (5, 2)
+
+
+def test_parse_grammar_forms():
+    # source: paper, grammar of analysis.receptive_parse (k/s/p/d fields, pool stride = kernel)
+    layers = parse_layers(" c3s1p1 , p2 ,ck5s2p2d2")
+    got = [(x.kind, x.kernel, x.stride, x.padding, x.dilation) for x in layers]
+    assert got == [("conv", 3, 1, 1, 1), ("pool", 2, 2, 0, 1), ("conv", 5, 2, 2, 2)]
+    assert [x.name for x in layers] == ["L1", "L2", "L3"]
+
+
+def test_window_of_unit_j():
+    # source: paper, Araujo et al. 2019 eqs. (6)-(7): u = j*S - P, v = u + r - 1
+    row = receptive_field(parse_layers("c3p1,p2s2,c3p1")).rows[-1]
+    assert row.window(2) == (1, 8)
+    assert row.start == 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "must list at least one layer"),
+        ("c3,,p2", "token 2 '' (character 4): it is empty"),
+        ("c3,x2", "token 2 'x2' (character 4): kind 'x' is unknown"),
+        ("c3q2", "token 1 'c3q2' (character 1): 'q2' is not a field"),
+        ("c3,cs2", "token 2 'cs2' (character 4): it has no kernel"),
+        ("c3s1s2", "it gives the stride (s) twice"),
+        ("c0", "`kernel`=0 must be a positive integer"),
+        ("c3s0", "`stride`=0 must be a positive integer"),
+        ("c3d0", "`dilation`=0 must be a positive integer"),
+        ("p3p2", "`padding`=2 must be at most half the pool's window 3"),
+    ],
+)
+def test_parse_errors_name_token_and_position(text, message):
+    with pytest.raises(ParameterError, match="`layers`=") as info:
+        parse_layers(text)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"kind": "fc", "kernel": 3}, "`kind`='fc' must be one of 'conv', 'pool'"),
+        ({"kind": "conv", "kernel": 2.5}, "`kernel`=2.5 must be a positive integer"),
+        ({"kind": "conv", "kernel": 3, "padding": -1}, "`padding`=-1 must be a non-negative"),
+    ],
+)
+def test_rf_layer_errors(kwargs, message):
+    with pytest.raises(ParameterError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        rf_layer(**kwargs)
+
+
+def test_row_lookup_error_lists_names():
+    with pytest.raises(ParameterError, match="`name`='conv9' must name a layer of the stack"):
+        _net("lenet5").row("conv9")
+
+
+def test_gradient_support_errors():
+    with pytest.raises(ParameterError, match="`dims`=3 must be one of 1, 2"):
+        gradient_support(parse_layers("c3"), dims=3)
+    with pytest.raises(ParameterError, match=r"`stack`=\(\) must hold at least one layer"):
+        gradient_support(())
+    with pytest.raises(ParameterError, match="needs a 8323-pixel input in 2-D, more than 16777216"):
+        gradient_support(parse_layers("c3s64,c3s64"), dims=2)
+
+
+def test_claims_verdicts():
+    # source: paper (Distill 2019) and 003 §2.1.5, §4.5, 002 §Stride, via the registry
+    verdicts = {c.id: c.check().verdict for c in CLAIMS}
+    assert verdicts["receptive.alexnet-195"] is Verdict.CONFIRMED
+    assert verdicts["receptive.vgg16-pool5-212"] is Verdict.CONFIRMED
+    assert verdicts["receptive.fig26-two-1x3-layers"] is Verdict.INCONCLUSIVE
