@@ -54,8 +54,10 @@ FAMILY_MODULES: tuple[str, ...] = (
     "networks",
     "normalization",
     "examples",
+    "shapes",
     "receptive",
     "maxdepth",
+    "worked",
 )
 
 

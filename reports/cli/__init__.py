@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "complexity",
     "rf",
     "maxdepth",
+    "shape",
 )
 
 for _name in COMMAND_MODULES:
