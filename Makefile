@@ -23,9 +23,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-report: $(STAMP)
+# The main job: every theory check, the short benchmark sweep, the HTML report,
+# and the report opened in headless Chromium (screenshot beside it).
+# BENCH_FLAGS=--resume continues an interrupted sweep instead of starting over.
+BENCH_FLAGS ?=
+report: $(STAMP) browser
 	@mkdir -p $(OUT)
 	$(BIN)/cnnbench check --json $(OUT)/check.json
+	$(BIN)/cnnbench bench --profile short --out $(OUT)/bench.jsonl $(BENCH_FLAGS)
+	$(BIN)/cnnbench report --check $(OUT)/check.json --bench $(OUT)/bench.jsonl \
+	  --out $(OUT)/report.html --screenshot $(OUT)/report.png
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

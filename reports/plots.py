@@ -158,3 +158,71 @@ def roofline_figure(df: pd.DataFrame, ceilings: dict) -> Figure:
     ax.set_ylabel("achieved operations / s")
     ax.legend(fontsize=7, loc="lower right")
     return fig
+
+
+def maxdepth_frame(kernel: int = 3, m: int = 5, ts=None) -> pd.DataFrame:
+    """Optimal total depth over t: LP / integer optima vs the printed and derived closed forms.
+
+    The image size for each t is ``z = 2**(m-1) * k / t``, the size at which the
+    text's closed form has ``m`` stages (the same convention as the maxdepth claims).
+    """
+    from analysis.maxdepth import solve_max_depth
+    from analysis.maxdepth_theory import derive_closed_form, text_closed_form
+
+    ts = np.round(np.linspace(0.1, 0.9, 17), 3) if ts is None else ts
+    rows = []
+    for t in ts:
+        z = 2 ** (m - 1) * kernel / t
+        for version in ("printed", "derived"):
+            for integer in (False, True):
+                sol = solve_max_depth(z, kernel, float(t), constraints=version, integer=integer)
+                kind = "integer optimum (milp)" if integer else "LP optimum (linprog)"
+                rows.append(
+                    {"t": t, "constraints": version, "series": kind, "total depth": sol.total}
+                )
+            _, _, total = derive_closed_form(version).evaluate(kernel, float(t), m)
+            rows.append(
+                {
+                    "t": t,
+                    "constraints": version,
+                    "series": "corrected closed form (sympy)",
+                    "total depth": total,
+                }
+            )
+            _, a_text = text_closed_form(kernel, float(t), m)
+            rows.append(
+                {
+                    "t": t,
+                    "constraints": version,
+                    "series": "text's closed form (4.5)-(4.6)",
+                    "total depth": sum(a_text),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def maxdepth_figure(frame: pd.DataFrame) -> Figure:
+    g = sns.relplot(
+        data=frame, x="t", y="total depth", hue="series", style="series", col="constraints",
+        kind="line", markers=True, height=3.2, aspect=1.3, facet_kws={"sharey": False},
+    )  # fmt: skip
+    for ax in g.axes.flat:
+        ax.set_yscale("log")
+    g.set_titles("constraints: {col_name}")
+    return g.figure
+
+
+def history_figure(history: pd.DataFrame) -> Figure:
+    """One panel per benchmark: each parameter combination's value over commits (date order)."""
+    d = history.sort_values("date").copy()
+    order = list(dict.fromkeys(d["commit"]))
+    d["commit #"] = d["commit"].map({c: i for i, c in enumerate(order)})
+    g = sns.relplot(
+        data=d, x="commit #", y="value", hue="params", col="benchmark", col_wrap=2,
+        kind="line", marker="o", height=2.6, aspect=1.8, facet_kws={"sharey": False},
+        legend=len(d["params"].unique()) <= 12,
+    )  # fmt: skip
+    g.set_titles("{col_name}", size=7)
+    for ax in g.axes.flat:
+        ax.set_yscale("log")
+    return g.figure

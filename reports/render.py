@@ -43,6 +43,7 @@ class Section:
     tables: tuple[Table, ...] = ()
     missing: tuple[str, ...] = ()  # what could not be shown, and how to produce it
     note: str = ""
+    links: tuple[tuple[str, str], ...] = ()  # (text, href), e.g. the offline asv site
 
 
 @dataclass(frozen=True)

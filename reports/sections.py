@@ -23,6 +23,7 @@ class ReportInputs:
     bench_jsonl: Path
     train_json: Path
     asv_results: Path
+    report_dir: Path = Path("reports/out")  # where the HTML goes: links are relative to it
 
 
 def build_sections(
@@ -30,8 +31,9 @@ def build_sections(
 ) -> list[Section]:
     """Every section after the verdict table, in page order."""
     builders: list[tuple[str, Callable[[ReportInputs], Section]]] = [
-        ("activations and their Taylor polynomials", taylor_section),
+        ("theory figures", theory_section),
         ("timings", timing_section),
+        ("history", history_section),
         ("machine", machine_section),
     ]
     sections = []
@@ -47,20 +49,29 @@ TAYLOR_FIGURE_ACTIVATIONS = ["sigmoid", "tanh", "sigmoid_star", "relu", "leaky_r
                              "softplus", "elu", "gelu", "silu"]  # fmt: skip
 
 
-def taylor_section(inputs: ReportInputs) -> Section:
+def theory_section(inputs: ReportInputs) -> Section:
+    figs = []
     frame = plots.activation_taylor_frame(TAYLOR_FIGURE_ACTIVATIONS)
-    fig = plots.activation_taylor_figure(frame)
-    caption = (
+    figs.append(Figure(figure_data_uri(plots.activation_taylor_figure(frame)), (
         "Each activation (solid) with its Taylor polynomials of order 1, 3 and 5 at 0 "
         "(for piecewise functions, the one-sided expansion on each side). The order-1 "
         "line is the slope at 0 that 003 §5.7 ties to trainability: 1 for tanh and "
-        "Sigmoid*, 1/4 for the sigmoid."
-    )
+        "Sigmoid*, 1/4 for the sigmoid. Reproduce one: `cnnbench series sigmoid --order 5`."
+    )))  # fmt: skip
+    md = plots.maxdepth_frame(kernel=3, m=5, ts=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+    figs.append(Figure(figure_data_uri(plots.maxdepth_figure(md)), (
+        "Maximum-depth design problem (003 §4.3), k = 3, image z = 2^(m-1)·k/t with m = 5: "
+        "the optimal total depth from linprog (LP relaxation) and milp (a_i >= 1 integers) "
+        "against the text's closed form (4.5)-(4.6) and the closed form re-derived with sympy, "
+        "for the printed constraints (4.3)-(4.4) and the ones derived from the definitions. "
+        "Reproduce a point: "
+        "`cnnbench maxdepth --image 60 --kernel 3 --t 0.8 --constraints derived`."
+    )))  # fmt: skip
     return Section(
-        "taylor",
-        "Activations and their Taylor polynomials",
-        "cnnbench series NAME --order 5",
-        figures=(Figure(figure_data_uri(fig), caption),),
+        "theory",
+        "Theory figures",
+        "cnnbench report (figures computed from analysis/)",
+        figures=tuple(figs),
     )
 
 
@@ -141,6 +152,47 @@ def timing_section(inputs: ReportInputs) -> Section:
         missing=tuple(missing),
         note=f"{len(df)} workloads from {inputs.bench_jsonl}.",
     )
+
+
+ASV_COMMAND = "asv run --skip-existing HEAD~3..HEAD && python -m bench.asv_site publish"
+
+
+def history_section(inputs: ReportInputs) -> Section:
+    from reports import history
+
+    hist = history.asv_history(inputs.asv_results) if inputs.asv_results.is_dir() else None
+    site = inputs.asv_results.parent / "html" / "index.html"
+    links = ()
+    if site.exists():
+        links = ((f"the asv site (works offline): {site}", _relative_href(site, inputs)),)
+    if hist is None or hist.empty:
+        missing = f"no asv results with values under {inputs.asv_results}: run `{ASV_COMMAND}`"
+        return Section("history", "History over commits", ASV_COMMAND, links=links,
+                       missing=(missing,))  # fmt: skip
+    threshold = history.conf_threshold()
+    steps = history.regressions(hist, threshold)
+    rows = tuple(
+        (r.benchmark, r.params, r["last good"], r["first bad"], f"{r.before:.3g}", f"{r.after:.3g}",
+         f"{r.factor:.2f}x") for _, r in steps.iterrows()
+    )  # fmt: skip
+    table = Table(
+        f"steps asv's detector flags (threshold {threshold:.0%}, as `asv publish` would)",
+        ("benchmark", "params", "last good", "first bad", "before", "after", "factor"),
+        rows,
+    )
+    fig = Figure(figure_data_uri(plots.history_figure(hist)), (
+        f"{hist['benchmark'].nunique()} benchmarks over {hist['commit'].nunique()} commits "
+        f"from {inputs.asv_results} (asv's median per commit; log scale)."))  # fmt: skip
+    note = "" if rows else "asv's step detection flags no regression in this history."
+    return Section("history", "History over commits", ASV_COMMAND, figures=(fig,),
+                   tables=(table,) if rows else (), links=links, note=note)  # fmt: skip
+
+
+def _relative_href(target: Path, inputs: ReportInputs) -> str:
+    """A link that works from the report's folder (reports/out/) to ``target``."""
+    import os
+
+    return Path(os.path.relpath(target.resolve(), inputs.report_dir.resolve())).as_posix()
 
 
 def machine_section(inputs: ReportInputs) -> Section:

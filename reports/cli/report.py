@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from reports.cli._app import app, console, err_console
+from reports.cli._app import EXIT_FAILED, app, console, err_console, usage_error
 from reports.render import load_check_rows, render_html
 from reports.sections import ReportInputs, build_sections
 
@@ -31,9 +31,17 @@ def report(
     ] = Path(".asv/results"),
     out: Annotated[Path, typer.Option("--out", help="Where to write the HTML.")] = DEFAULT_OUT
     / "report.html",
+    screenshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--screenshot",
+            help="Open the page in headless Chromium, check it (console errors, images, "
+            "verdict filter) and save a full-page screenshot here; exit 1 if it is broken.",
+        ),
+    ] = None,
 ) -> None:
     """Render the HTML report; sections whose results are missing say which command makes them."""
-    inputs = ReportInputs(check_json, bench_jsonl, train_json, asv_dir)
+    inputs = ReportInputs(check_json, bench_jsonl, train_json, asv_dir, out.parent)
     sections = build_sections(inputs, progress=lambda name: err_console.print(f"  {name}"))
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     html = render_html(load_check_rows(check_json), sections, generated=generated)
@@ -45,3 +53,26 @@ def report(
     )
     for m in missing:
         console.print(f"[yellow]missing:[/] {m}")
+    if screenshot is not None:
+        _browser_check(out, screenshot)
+
+
+def _browser_check(page: Path, screenshot: Path) -> None:
+    from reports.browser import inspect_page
+
+    try:
+        seen = inspect_page(page.resolve().as_uri(), screenshot=screenshot)
+    except FileNotFoundError as exc:
+        raise usage_error(f"`--screenshot`: {exc}") from None
+    state = {True: "works", False: "BROKEN", None: "n/a"}[seen.filter_works]
+    console.print(
+        f"browser: {seen.images} images ({len(seen.broken_images)} broken), "
+        f"{len(seen.console_errors)} console errors, {seen.verdict_rows} verdict rows, "
+        f"filter {state}, "
+        f"sections: {', '.join(seen.sections)}"
+    )
+    console.print(f"screenshot: {screenshot.resolve()}")
+    for e in (*seen.console_errors, *seen.failed_requests, *seen.broken_images):
+        err_console.print(f"[red]browser problem:[/] {e}")
+    if not seen.ok:
+        raise typer.Exit(EXIT_FAILED)
