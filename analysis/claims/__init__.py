@@ -58,6 +58,8 @@ FAMILY_MODULES: tuple[str, ...] = (
     "receptive",
     "maxdepth",
     "worked",
+    "variance",
+    "training",
 )
 
 

@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "rf",
     "maxdepth",
     "shape",
+    "variance",
+    "train",
 )
 
 for _name in COMMAND_MODULES:
