@@ -226,3 +226,88 @@ def history_figure(history: pd.DataFrame) -> Figure:
     for ax in g.axes.flat:
         ax.set_yscale("log")
     return g.figure
+
+
+# (activation, initialisation) pairs drawn theory-vs-Monte-Carlo in the report:
+# the texts' contrast (sigmoid vs Sigmoid*/tanh under Xavier) and ReLU's two inits.
+VARIANCE_PAIRS = (("sigmoid", "xavier_normal"), ("sigmoid_star", "xavier_normal"),
+                  ("tanh", "xavier_normal"), ("relu", "xavier_normal"),
+                  ("relu", "kaiming_fan_in"))  # fmt: skip
+
+
+def variance_frame(pairs=VARIANCE_PAIRS, depth: int = 30, width: int = 128) -> pd.DataFrame:
+    """Per layer: forward E[h²] and backward gradient variance, theory and Monte Carlo."""
+    from analysis.variance_mc import monte_carlo
+
+    rows = []
+    for act, init in pairs:
+        r = monte_carlo(act, init, depth, width)
+        label = f"{act} / {init}" + ("" if r.informative else " (MC uninformative)")
+        for lay in r.layers:
+            for qty, th, mc, tol in (
+                ("forward E[h_l²]", lay.q_theory, lay.q_mc, lay.q_tol),
+                ("backward E[(∂ε/∂h_l)²]", lay.grad_theory, lay.grad_mc, lay.grad_tol),
+            ):
+                rows.append({"config": label, "layer": lay.layer, "quantity": qty,
+                             "theory": th, "monte carlo": mc, "tol": tol})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def variance_figure(frame: pd.DataFrame) -> Figure:
+    import matplotlib.pyplot as plt
+
+    configs = list(dict.fromkeys(frame.config))
+    qtys = list(dict.fromkeys(frame.quantity))
+    fig, axes = plt.subplots(len(qtys), len(configs), figsize=(3.0 * len(configs), 5.2),
+                             squeeze=False, sharex=True)  # fmt: skip
+    for i, q in enumerate(qtys):
+        for j, c in enumerate(configs):
+            ax = axes[i][j]
+            d = frame[(frame.quantity == q) & (frame.config == c)]
+            ax.plot(d.layer, d.theory, color="C0", label="theory (quadrature)")
+            ax.errorbar(d.layer, d["monte carlo"], yerr=d.tol, fmt="o", ms=2.5, color="C1",
+                        elinewidth=0.8, label="Monte Carlo ± derived tolerance")  # fmt: skip
+            ax.set_yscale("log")
+            if i == 0:
+                ax.set_title(c, fontsize=8)
+            if j == 0:
+                ax.set_ylabel(q, fontsize=8)
+            if i == len(qtys) - 1:
+                ax.set_xlabel("layer")
+    axes[0][0].legend(fontsize=6, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def training_frame(evidence: dict) -> pd.DataFrame:
+    """Tidy per-epoch mean and interval of each arm from the training claim's evidence."""
+    rows = []
+    for arm, fields in (evidence.get("curves") or {}).items():
+        for field, points in fields.items():
+            for epoch, p in enumerate(points, start=1):
+                rows.append({"arm": arm, "metric": field, "epoch": epoch, **p})
+    return pd.DataFrame(rows)
+
+
+def training_figure(frame: pd.DataFrame, grad_profiles: dict) -> Figure:
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    palette = dict(zip(sorted(frame.arm.unique()), sns.color_palette("tab10", 10), strict=False))
+    for ax, metric, label in ((axes[0], "test_acc", "test accuracy"),
+                              (axes[1], "train_loss", "training loss")):  # fmt: skip
+        for arm, d in frame[frame.metric == metric].groupby("arm"):
+            ax.plot(d.epoch, d["mean"], color=palette[arm], label=arm)
+            ax.fill_between(d.epoch, d["low"].astype(float), d["high"].astype(float),
+                            color=palette[arm], alpha=0.2)  # fmt: skip
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(f"{label} (mean, 95% CI over seeds)")
+    axes[1].set_yscale("log")
+    for arm, prof in grad_profiles.items():
+        ys = [np.nan if v is None else v for v in prof]
+        axes[2].plot(range(1, len(ys) + 1), ys, marker=".", color=palette.get(arm), label=arm)
+    axes[2].set_xlabel("layer (input to output)")
+    axes[2].set_ylabel("log10 ‖∂L/∂W_l‖ at init")
+    axes[0].legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
