@@ -12,6 +12,7 @@ from reports.cli._app import app
 
 COMMAND_MODULES = (
     "check",
+    "bench",
     "report",
     "gate",
     "series",

@@ -1,0 +1,120 @@
+"""CUDA timing: events on the current stream, L2 flush, optional CUDA-graph replay.
+
+Imported by :mod:`bench.harness` (which re-exports :func:`measure_cuda`);
+importing it on a CPU-only machine is safe: CUDA is touched only when called.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+
+from bench.harness import (
+    HarnessConfig,
+    Measurement,
+    _choose_number,
+    _sample_loop,
+    _warmup,
+)
+from bench.machine import flags_snapshot
+
+# The flush buffer is twice L2 so that writing it evicts every line the
+# previous sample left, whatever the replacement policy.
+L2_FLUSH_FACTOR = 2
+_FLUSH_BUFFERS: dict = {}
+
+
+def l2_flush_buffer(device=None):
+    """A cached int8 buffer of ``L2_FLUSH_FACTOR`` x the device's L2 size."""
+    import torch
+
+    dev = torch.device("cuda", torch.cuda.current_device() if device is None else device)
+    if dev not in _FLUSH_BUFFERS:
+        props = torch.cuda.get_device_properties(dev)
+        l2 = int(getattr(props, "L2_cache_size", 0)) or 64 * 2**20
+        _FLUSH_BUFFERS[dev] = torch.empty(L2_FLUSH_FACTOR * l2, dtype=torch.int8, device=dev)
+    return _FLUSH_BUFFERS[dev]
+
+
+def measure_cuda(
+    fn: Callable[[], object],
+    config: HarnessConfig | None = None,
+    *,
+    flush_l2: bool = True,
+    cuda_graph: bool = False,
+    setup: Callable[[], object] | None = None,
+) -> Measurement:
+    """Time ``fn()`` on the current CUDA stream with events.
+
+    ``flush_l2``: zero a buffer of 2x L2 before each sample (outside the
+    events), one call per sample — every timed call starts with a cold L2.
+    ``cuda_graph``: capture ``number`` calls into a CUDA graph and time its
+    replay — host launch overhead leaves the measurement (warm L2 unless the
+    flush is also on, in which case each replay starts cold).
+    """
+    import torch
+
+    if not torch.cuda.is_available():
+        raise RuntimeError("measure_cuda needs CUDA: torch.cuda.is_available() is False")
+    cfg = config or HarnessConfig()
+    stream = torch.cuda.current_stream()
+    flush = l2_flush_buffer() if flush_l2 else None
+
+    def host_timer() -> int:
+        torch.cuda.synchronize()
+        return time.perf_counter_ns()
+
+    # Warm-up synchronises on every clock read: lazy init, cuDNN autotuning and
+    # allocator growth all finish before the first sample.
+    warm_calls, per_call = _warmup(fn, cfg, host_timer)
+    number = 1 if (flush_l2 and not cuda_graph) or setup is not None else _choose_number(
+        per_call, cfg
+    )
+    notes: list[str] = []
+    if cuda_graph:
+        graph = torch.cuda.CUDAGraph()
+        side = torch.cuda.Stream()
+        side.wait_stream(stream)
+        with torch.cuda.stream(side):
+            fn()  # one eager call on the capture stream before capture, as torch advises
+        stream.wait_stream(side)
+        with torch.cuda.graph(graph):
+            for _ in range(number):
+                fn()
+        run = graph.replay
+        notes.append(f"cuda graph of {number} calls")
+    else:
+
+        def run() -> None:
+            for _ in range(number):
+                fn()
+
+    if flush is not None:
+        notes.append(f"L2 flushed before each sample ({flush.numel()} B)")
+
+    def take_sample() -> float:
+        if setup is not None:
+            setup()
+        if flush is not None:
+            flush.zero_()
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        start.record(stream)
+        run()
+        end.record(stream)
+        end.synchronize()
+        return start.elapsed_time(end) / 1e3 / number
+
+    samples, reason = _sample_loop(take_sample, cfg, host_timer)
+    return Measurement(
+        samples=tuple(samples),
+        number=number,
+        stop_reason=reason,
+        warmup_calls=warm_calls,
+        timer="cuda_event",
+        device=f"cuda:{torch.cuda.current_device()}",
+        confidence=cfg.confidence,
+        flags=asdict(flags_snapshot()),
+        notes=tuple(notes),
+    )

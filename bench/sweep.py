@@ -1,0 +1,188 @@
+"""Run a grid of workloads outside asv, appending each result as it finishes.
+
+The results file is JSON Lines: a ``header`` record per run (machine,
+libraries, flags, harness settings, the ceilings measured at its start), then
+one ``result`` (or ``error``) record per workload, flushed as soon as the
+workload finishes, so an interrupted run keeps everything it finished and
+``resume=True`` skips it next time.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.harness import HarnessConfig, Measurement, measure, measure_cuda
+from bench.machine import llc_bytes, machine_info, set_flags
+from bench.roofline import Ceilings, assess, measure_ceilings
+from bench.workloads import Prepared, Workload, WorkloadError, prepare
+
+SCHEMA = 1
+DEFAULT_OUT = Path("results/bench.jsonl")
+# Per-workload sampling: ±2% CI of the median or 0.5 s of samples, whichever first.
+SWEEP_CONFIG = HarnessConfig(target_rel_ci=0.02, budget_s=0.5, warmup_s=0.05, min_samples=7)
+
+MeasureFn = Callable[[Prepared], Measurement]
+ProgressFn = Callable[[int, int, Workload, dict | None], None]
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    """What a sweep did: keys timed now, skipped as already done, failed."""
+
+    out: Path
+    run_id: str
+    done: tuple[str, ...]
+    skipped: tuple[str, ...]
+    failed: tuple[str, ...]
+    interrupted: bool
+    seconds: float
+
+
+def read_records(path: Path) -> list[dict]:
+    """Every complete record of a results file (a torn last line is ignored)."""
+    records = []
+    if not path.exists():
+        return records
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line cut short by an interrupted write
+    return records
+
+
+def done_keys(path: Path) -> set[str]:
+    return {r["workload"]["key"] for r in read_records(path) if r.get("type") == "result"}
+
+
+def _append(path: Path, record: dict) -> None:
+    with path.open("a") as fh:
+        fh.write(json.dumps(record, allow_nan=False, default=str) + "\n")
+        fh.flush()
+
+
+def default_measure(config: HarnessConfig, threads: int | None) -> MeasureFn:
+    def run(p: Prepared) -> Measurement:
+        if p.workload.device == "cuda":
+            return measure_cuda(p.fn, config, setup=p.setup)
+        return measure(p.fn, config, threads=threads, setup=p.setup)
+
+    return run
+
+
+def header_record(run_id: str, profile: str, device: str, threads: int | None,
+                  config: HarnessConfig, ceilings: Ceilings, total: int) -> dict:  # fmt: skip
+    return {
+        "type": "header",
+        "schema": SCHEMA,
+        "run_id": run_id,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "profile": profile,
+        "device": device,
+        "threads": threads,
+        "workloads": total,
+        "harness": asdict(config),
+        "machine": machine_info(),
+        "ceilings": ceilings.to_json(),
+    }
+
+
+def run_sweep(
+    workloads: Iterable[Workload],
+    out: Path = DEFAULT_OUT,
+    *,
+    profile: str = "short",
+    device: str = "cpu",
+    threads: int | None = None,
+    resume: bool = False,
+    config: HarnessConfig = SWEEP_CONFIG,
+    ceilings: Ceilings | None = None,
+    measure_fn: MeasureFn | None = None,
+    prepare_fn: Callable[[Workload], Prepared] = prepare,
+    progress: ProgressFn | None = None,
+    flush_denormal: bool = False,
+    cudnn_benchmark: bool = True,
+    tf32: bool = False,
+    remeasure_ceilings: bool = True,
+) -> SweepOutcome:
+    """Time ``workloads`` in order, appending a record to ``out`` after each.
+
+    Without ``resume`` an existing ``out`` is replaced. ``KeyboardInterrupt``
+    stops the sweep between records: finished ones stay in the file and the
+    outcome says ``interrupted=True``. Flush-to-zero, cuDNN autotuning and TF32
+    are set explicitly (not inherited) and recorded in the header and in every
+    measurement's flags.
+    """
+    t_start = time.perf_counter()
+    items = tuple(workloads)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    already = done_keys(out) if resume else set()
+    if not resume and out.exists():
+        out.unlink()
+    import torch
+
+    old_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    set_flags(flush_denormal=flush_denormal, cudnn_benchmark=cudnn_benchmark, tf32=tf32)
+    todo = [w for w in items if w.key not in already]
+    skipped = tuple(w.key for w in items if w.key in already)
+    run_id = uuid.uuid4().hex[:12]
+    done: list[str] = []
+    failed: list[str] = []
+    interrupted = False
+    llc = llc_bytes()
+    timer = measure_fn or default_measure(config, threads)
+    try:
+        if todo:
+            ceil = ceilings or measure_ceilings(device)
+            _append(out, header_record(run_id, profile, device, threads, config, ceil,
+                                       len(items)))  # fmt: skip
+        for i, w in enumerate(todo):
+            record = _run_one(w, run_id, prepare_fn, timer, ceil, llc)
+            _append(out, record)
+            (done if record["type"] == "result" else failed).append(w.key)
+            if progress is not None:
+                progress(i + 1, len(todo), w, record)
+        if todo and ceilings is None and remeasure_ceilings:
+            # Again at the end: on a shared machine the load at the start need not be
+            # the load the workloads saw; readers take the best of the two.
+            end = measure_ceilings(device)
+            _append(out, {"type": "ceilings", "run_id": run_id, "when": "end",
+                          "ceilings": end.to_json()})  # fmt: skip
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        torch.set_num_threads(old_threads)
+    return SweepOutcome(out, run_id, tuple(done), skipped, tuple(failed), interrupted,
+                        time.perf_counter() - t_start)  # fmt: skip
+
+
+def _run_one(w, run_id, prepare_fn, timer, ceil, llc) -> dict:
+    t0 = time.perf_counter()
+    try:
+        p = prepare_fn(w)
+        m = timer(p)
+    except (WorkloadError, RuntimeError, ValueError, TypeError) as exc:
+        # a failed correctness check or an unsupported combination: recorded, not timed
+        return {"type": "error", "run_id": run_id, "workload": w.to_json(),
+                "error": f"{type(exc).__name__}: {exc}"[:2000]}  # fmt: skip
+    roof = assess(w, m.median, ceil, llc)
+    return {
+        "type": "result",
+        "run_id": run_id,
+        "workload": w.to_json(),
+        "measurement": m.to_json(),
+        "roofline": roof.to_json(),
+        "check": p.check,
+        "max_rel_err": p.max_rel_err,
+        "seconds": time.perf_counter() - t0,
+    }
