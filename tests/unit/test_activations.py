@@ -98,11 +98,13 @@ def test_gradcheck_float64(fn):
     assert torch.autograd.gradcheck(fn, (x,), eps=1e-6, atol=1e-7)
 
 
-def test_regularized_fused_custom_backward_gradcheck_and_gradgrad_refused():
-    # source: 000_940f4854fb2e4a91.txt §3.1 (fused form has a custom backward)
+def test_regularized_fused_custom_backward_gradcheck_and_gradgradcheck():
+    # source: 000_940f4854fb2e4a91.txt §3.1 (fused form has a custom backward); its
+    # backward is itself differentiable, so second derivatives pass gradgradcheck too
     fused = get_activation("regularized_relu").implementations["fused"]
     x = (_x(30, 2.0) + 0.05).requires_grad_(True)
     assert torch.autograd.gradcheck(fused, (x,))
+    assert torch.autograd.gradgradcheck(fused, (x,))
     assert RegularizedReLU(0.5, fused=True)(torch.tensor([-1.0, 2.0])).tolist() == [0.0, 1.0]
 
 
@@ -125,7 +127,8 @@ def test_prelu_slope_is_learnable_and_rrelu_train_is_random():
 
 def test_sigmoid_star_forms_agree_and_compile_is_lazy():
     # source: 003_6ff731d493f5c8c8.txt §5.5.2 eq. (5.36)
-    a = get_activation("sigmoid_star")
+    # a fresh build: other tests may already have called the shared registry's compiled form
+    a = make_activation("sigmoid_star")
     compiled = a.implementations["compiled"]
     assert isinstance(compiled, LazyCompiled) and not compiled.is_compiled
     x = _x()
