@@ -30,7 +30,7 @@ BENCH_FLAGS ?=
 report: $(STAMP) browser
 	@mkdir -p $(OUT)
 	$(BIN)/cnnbench check --json $(OUT)/check.json
-	$(BIN)/cnnbench bench --profile short --out $(OUT)/bench.jsonl $(BENCH_FLAGS)
+	$(BIN)/cnnbench bench --profile short --threads 1 --out $(OUT)/bench.jsonl $(BENCH_FLAGS)
 	$(BIN)/cnnbench report --check $(OUT)/check.json --bench $(OUT)/bench.jsonl \
 	  --out $(OUT)/report.html --screenshot $(OUT)/report.png
 
