@@ -31,7 +31,7 @@ from analysis.complexity import (
     parameter_breakdown,
 )
 from analysis.networks import get_network
-from analysis.printed import printed_interval, rounds_to
+from analysis.printed import describe_reading, printed_interval, rounds_to
 
 # A reconstructed network (TinyNet, NDSB) fixes what its table leaves open
 # (padding, pooling mode, classifier, the two-path reading of a module). Those
@@ -56,29 +56,50 @@ def ratio_readings(name: str) -> dict[str, float]:
     }
 
 
+# What a reconstruction's own count includes that the text does not print.
+_RECON_NOTE = " as reconstructed here (including its assumed classifier)"
+
+
 def _rel(value: float, printed: str) -> float:
     return abs(value - float(printed)) / float(printed)
 
 
-def _verdict(name: str, value: float, printed: str, what: str, correction: str, **evidence):
+def _verdict(
+    name: str,
+    value: float,
+    printed: str,
+    what: str,
+    correction: str,
+    zeros_significant: bool = False,
+    **evidence,
+):
     """Confirmed / refuted / inconclusive by the module's policy."""
-    evidence = {"printed": printed, "printed_interval": list(printed_interval(printed)),
-                "computed": value, "relative_difference": round(_rel(value, printed), 4),
-                **evidence}  # fmt: skip
+    reading = describe_reading(printed, zeros_significant)
+    evidence = {"printed": printed,
+                "printed_interval": list(printed_interval(printed, zeros_significant)),
+                "printed_reading": reading, "computed": value,
+                "relative_difference": round(_rel(value, printed), 4), **evidence}  # fmt: skip
     spec = get_network(name)
-    if name in RECONSTRUCTED:
+    reconstructed = name in RECONSTRUCTED
+    if reconstructed:
         evidence["reconstruction_assumptions"] = list(spec.assumptions)
-    if rounds_to(value, printed):
-        return confirmed("arithmetic", f"{what}: computed {value:.4g}, which rounds to the"
-                         f" printed {printed}.", **evidence)  # fmt: skip
-    if name in RECONSTRUCTED and _rel(value, printed) <= RECONSTRUCTION_REL_TOL:
-        return inconclusive("arithmetic", f"{what}: the reconstruction gives {value:.4g}, not"
-                            f" the printed {printed} but within {RECONSTRUCTION_REL_TOL:.0%};"
-                            " the table leaves too much open to decide.", **evidence)  # fmt: skip
+    if rounds_to(value, printed, zeros_significant):
+        return confirmed("arithmetic", f"{what}: computed {value:.4g}, inside the printed"
+                         f" figure's interval: {reading}.", **evidence)  # fmt: skip
+    if reconstructed and _rel(value, printed) <= RECONSTRUCTION_REL_TOL:
+        return inconclusive("arithmetic", f"{what}: the reconstruction gives {value:.4g}, outside"
+                            f" the printed figure's interval ({reading}), but within"
+                            f" {RECONSTRUCTION_REL_TOL:.0%} of {printed}; the table leaves too"
+                            " much open to decide.", **evidence)  # fmt: skip
     verification = (f"recomputed from the network built in torch ({spec.title}); parameter"
                     " and MAC counts agree with torch's numel and FlopCounterMode")  # fmt: skip
-    return refuted("arithmetic", f"{what}: computed {value:.4g}, printed {printed}"
-                   f" ({_rel(value, printed):.1%} apart).",
+    if reconstructed:
+        correction = (
+            f"by this project's reconstruction (its {len(spec.assumptions)} assumptions"
+            f" are listed in the evidence and in analysis.network_tables): {correction}"
+        )
+    return refuted("arithmetic", f"{what}: computed {value:.4g}, outside the printed figure's"
+                   f" interval ({reading}; {_rel(value, printed):.1%} apart).",
                    Correction(correction, verification), **evidence)  # fmt: skip
 
 
@@ -89,7 +110,8 @@ def check_params(name: str, printed_millions: str, label: str) -> CheckResult:
     parts = parameter_breakdown(name)
     return _verdict(
         name, millions, printed_millions, f"{label} parameters (millions)",
-        f"{label} has {cost.params:,} parameters ({millions:.2f}M; by layer kind: "
+        f"{label}{_RECON_NOTE if name in RECONSTRUCTED else ''} has {cost.params:,} parameters"
+        f" ({millions:.2f}M; by layer kind: "
         + ", ".join(f"{k} {v:,}" for k, v in parts.items() if v) + ")",
         params=cost.params, params_by_kind=parts,
     )  # fmt: skip
@@ -114,11 +136,18 @@ def check_size(name: str, printed_mb: str, label: str) -> CheckResult:
 
 
 def check_ratio(
-    name: str, printed: str, label: str, what: str = "complexity", percent: bool = False
+    name: str,
+    printed: str,
+    label: str,
+    what: str = "complexity",
+    percent: bool = False,
+    zeros_significant: bool = False,
 ) -> CheckResult:
     """A complexity ratio to AlexNet (Table 4.7, §4.6, §6.2) by the primary reading.
 
     ``percent``: the text prints the ratio as a percentage (``"40"`` for 40%).
+    ``zeros_significant``: read an integer's trailing zeros as significant
+    (:func:`analysis.printed.printed_interval`).
     """
     readings = ratio_readings(name)
     scale = 100 if percent else 1
@@ -134,6 +163,7 @@ def check_ratio(
         f" ({cost.macs / 1e9:.3f} vs {base.macs / 1e9:.3f} GMAC per image); across the readings"
         f" in the evidence it is {low:.3g}-{high:.3g}{unit}. The printed {printed}{unit} would need"
         f" an AlexNet of {implied / 1e9:.3f} GMAC",
+        zeros_significant=zeros_significant,
         readings={k: round(v * scale, 4) for k, v in readings.items()},
         macs=cost.macs, alexnet_macs=base.macs, implied_alexnet_macs=round(implied),
     )  # fmt: skip

@@ -252,16 +252,25 @@ def check_ndsb(name: str) -> CheckResult:
     bound = solve_max_depth(report.image, 3, t, constraints="derived", integer=True)
     doubling = sum(2 * x * 2**i for i, x in enumerate(report.layers_per_stage[1:], start=1))
     doubling += report.stages[0].rf_model
+    a = list(report.layers_per_stage)
+    pattern = len(a) >= 2 and a[0] > a[1] and len(set(a[1:])) == 1  # (4.6): a_1 > a_2 = ...
+    within = report.rf <= report.image
     summary = (
-        f"{name}: image {report.image} px, convs per stage {list(report.layers_per_stage)}."
+        f"{name}: image {report.image} px, convs per stage {a}."
         f" The last conv's receptive field is {report.rf} px (closed form; torch gradient"
-        f" support {torch_rf}), larger than the image, so constraint 1 fails. The printed model"
-        f" of (4.4), sum (k-1)*jump = {report.rf_model} px"
+        f" support {torch_rf}), "
+        + (
+            "within the image, so constraint 1 holds."
+            if within
+            else "larger than the image, so constraint 1 fails."
+        )
+        + f" The printed model of (4.4), sum (k-1)*jump = {report.rf_model} px"
         f" ({'within' if report.rf_model <= report.image else 'beyond'} the image;"
         f" {doubling} px if every pool halved), leaves out the 1 and the pools' growth."
-        f" Smallest stage c-value {t:.3f}. Stages do not follow (4.6)'s a_1 > a_2 = ... = a_n."
+        f" Smallest stage c-value {t:.3f}. Stages {'follow' if pattern else 'do not follow'}"
+        " (4.6)'s a_1 > a_2 = ... = a_n."
     )
-    evidence = {**report.to_json(), "torch_rf_last_conv": torch_rf,
+    evidence = {**report.to_json(), "torch_rf_last_conv": torch_rf, "follows_4_6": pattern,
                 "rf_model_if_every_pool_halved": doubling,
                 "derived_integer_optimum_at_min_cvalue": {"k": 3, "t": round(t, 6),
                     "total": bound.total, "n": bound.n, "a": list(bound.a)}}  # fmt: skip

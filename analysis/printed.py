@@ -4,7 +4,11 @@ A figure printed as ``22.6`` stands for anything in [22.55, 22.65); ``1.54`` for
 [1.535, 1.545); ``0.40`` for [0.395, 0.405) (a zero after the decimal point is
 significant); ``60`` for [55, 65) and ``212`` for [211.5, 212.5) (trailing
 zeros of an integer are not significant — the usual convention, stated here
-because it decides some verdicts).
+because it decides some verdicts). Where the same text prints the same
+quantity elsewhere with its zeros significant (003 prints TinyNet's ratio as
+``0.40X`` in Table 4.7 and as ``40%`` in §4.6), a check may pass
+``zeros_significant=True`` to read the integer at that precision; every
+summary says which reading it used (:func:`describe_reading`).
 """
 
 from __future__ import annotations
@@ -14,12 +18,32 @@ from decimal import Decimal, InvalidOperation
 from analysis._validation import ParameterError
 
 
-def printed_interval(printed: str) -> tuple[float, float]:
+def _decimal(printed: str) -> Decimal:
+    try:
+        value = Decimal(printed)
+    except InvalidOperation:
+        raise ParameterError("printed", printed, "must be a decimal number like '22.6'") from None
+    if not value.is_finite() or value < 0:
+        raise ParameterError("printed", printed, "must be a finite non-negative decimal number")
+    return value
+
+
+def _trailing_zeros(value: Decimal) -> int:
+    """Trailing zeros of an integer figure that the default reading drops (0 otherwise)."""
+    if value.as_tuple().exponent != 0 or value == 0:
+        return 0
+    digits = str(int(value))
+    return len(digits) - len(digits.rstrip("0"))
+
+
+def printed_interval(printed: str, zeros_significant: bool = False) -> tuple[float, float]:
     """The half-open interval a printed decimal number stands for.
 
     Parameters
     ----------
     printed : the number as the text prints it, without units (``"22.6"``, ``"60"``).
+    zeros_significant : read an integer's trailing zeros as significant (``"40"`` is
+        then [39.5, 40.5) rather than [35, 45)).
 
     Returns
     -------
@@ -32,30 +56,50 @@ def printed_interval(printed: str) -> tuple[float, float]:
     (22.55, 22.65)
     >>> printed_interval("60")
     (55.0, 65.0)
+    >>> printed_interval("40", zeros_significant=True)
+    (39.5, 40.5)
     >>> printed_interval("0.40")
     (0.395, 0.405)
     """
-    try:
-        value = Decimal(printed)
-    except InvalidOperation:
-        raise ParameterError("printed", printed, "must be a decimal number like '22.6'") from None
-    if not value.is_finite() or value < 0:
-        raise ParameterError("printed", printed, "must be a finite non-negative decimal number")
+    value = _decimal(printed)
     exponent = value.as_tuple().exponent
-    if exponent == 0 and value != 0:  # integer: trailing zeros are not significant
-        digits = str(int(value))
-        exponent = len(digits) - len(digits.rstrip("0"))
+    if not zeros_significant:
+        exponent += _trailing_zeros(value)
     half = Decimal(5) * Decimal(10) ** (exponent - 1)
     return float(value - half), float(value + half)
 
 
-def rounds_to(value: float, printed: str) -> bool:
+def rounds_to(value: float, printed: str, zeros_significant: bool = False) -> bool:
     """Whether ``value`` rounds to the figure ``printed`` at its printed precision.
 
     Examples
     --------
-    >>> rounds_to(527.79, "528"), rounds_to(21.36, "22.6")
-    (True, False)
+    >>> rounds_to(527.79, "528"), rounds_to(21.36, "22.6"), rounds_to(40.67, "40")
+    (True, False, True)
+    >>> rounds_to(40.67, "40", zeros_significant=True)
+    False
     """
-    low, high = printed_interval(printed)
+    low, high = printed_interval(printed, zeros_significant)
     return low <= value < high
+
+
+def describe_reading(printed: str, zeros_significant: bool = False) -> str:
+    """How a check read ``printed``: its interval and, for integers, why.
+
+    Examples
+    --------
+    >>> describe_reading("60")
+    '60 read as 55-65 (trailing zero of an integer not significant)'
+    >>> describe_reading("40", zeros_significant=True)
+    '40 read as 39.5-40.5 (trailing zero read as significant)'
+    >>> describe_reading("1.54")
+    '1.54 read as 1.535-1.545'
+    """
+    low, high = printed_interval(printed, zeros_significant)
+    zeros = _trailing_zeros(_decimal(printed))
+    text = f"{printed} read as {low:g}-{high:g}"
+    if zeros:
+        plural = "s" if zeros > 1 else ""
+        text += (f" (trailing zero{plural} read as significant)" if zeros_significant
+                 else f" (trailing zero{plural} of an integer not significant)")  # fmt: skip
+    return text

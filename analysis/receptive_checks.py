@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analysis.claims._core import CheckResult, decided, inconclusive
+from analysis.claims._core import CheckResult, Correction, decided, inconclusive
 from analysis.networks import NETWORKS
 from analysis.receptive import ReceptiveField, receptive_field
 from analysis.receptive_parse import network_layers, parse_layers
@@ -45,25 +45,51 @@ def check_alexnet_rf() -> CheckResult:
     return check_network_rf("alexnet", "pool5", 195, 32, note)
 
 
-def check_fig26_second_layer() -> CheckResult:
-    """003 §2.1.5: two 1x3 convolutions, receptive field 3 then 9 (Figure 2.6)."""
+# Readings of Figure 2.6 the surviving text allows: a 1x3 kernel at any first-layer
+# stride from 1 to its width (a wider stride would leave input pixels unseen).
+FIG26_STRIDES = (1, 2, 3)
+
+
+def check_fig26_second_layer(strides: tuple[int, ...] = FIG26_STRIDES) -> CheckResult:
+    """003 §2.1.5: two 1x3 convolutions, receptive field 3 then 9 (Figure 2.6).
+
+    The figure that fixes the first layer's stride is not in the transcription,
+    so every stride in ``strides`` is a reading: confirmed if all of them give
+    3 and 9, refuted if none does, inconclusive if only some do.
+    """
     rows = []
-    for s1 in (1, 2, 3):
+    for s1 in strides:
         stack = parse_layers(f"c3s{s1},c3")
         closed, torch_ = receptive_field(stack), gradient_support(stack)
         rows.append({"first_stride": s1, "rf_layer1": closed.rows[0].size,
                      "rf_layer2": closed.size, "torch_rf_layer2": torch_.size})  # fmt: skip
-    if any(r["rf_layer2"] != r["torch_rf_layer2"] for r in rows):  # pragma: no cover
-        return inconclusive("framework", "closed form and torch disagree", cases=rows)
-    fits = [r["first_stride"] for r in rows if (r["rf_layer1"], r["rf_layer2"]) == (3, 9)]
+    disagree = [r["first_stride"] for r in rows if r["rf_layer2"] != r["torch_rf_layer2"]]
+    fits = [
+        r["first_stride"]
+        for r in rows
+        if (r["rf_layer1"], r["rf_layer2"]) == (3, 9) and r["torch_rf_layer2"] == 9
+    ]
+    sizes = ", ".join(f"{r['rf_layer2']} (stride {r['first_stride']})" for r in rows)
     summary = (
-        "Two stacked 1x3 convolutions: the first layer's receptive field is 3 for any stride;"
-        " the second's is 3 + 2*s1 (torch gradient support agrees: 5, 7, 9 for first-layer"
-        f" stride 1, 2, 3). The stated 9 holds only for stride {fits} (non-overlapping windows);"
-        " the figure that would show the stride is not in the transcription, so the text"
-        " cannot be decided. With the common stride 1 the second layer would see 5 pixels."
+        f"Two stacked 1x3 convolutions, for every first-layer stride the text leaves open"
+        f" ({list(strides)}): the second layer's receptive field is {sizes}; torch gradient"
+        f" support {'agrees' if not disagree else f'disagrees at strides {disagree}'}. The"
+        f" stated 9 holds for stride {fits or 'none'}"
     )
-    return inconclusive("framework", summary, cases=rows, strides_that_fit=fits)
+    evidence = {"cases": rows, "strides_that_fit": fits, "readings": list(strides)}
+    if disagree:
+        return inconclusive("framework", summary + "; closed form and torch disagree.",
+                            **evidence)  # fmt: skip
+    if len(fits) == len(rows):
+        return decided(True, "framework", summary + ", i.e. for every reading.", **evidence)
+    if not fits:
+        return decided(False, "framework", summary + ": no reading gives 9.", **evidence)
+    return inconclusive(
+        "framework",
+        summary + f" and not for {[s for s in strides if s not in fits]}; Figure 2.6, which"
+        " would show the stride, is not in the transcription, so the text cannot be decided.",
+        **evidence,
+    )
 
 
 def check_small_kernels_same_rf() -> CheckResult:
@@ -79,12 +105,15 @@ def check_small_kernels_same_rf() -> CheckResult:
                      "centre_offset": rb.rows[-1].start - ra.rows[-1].start})  # fmt: skip
     holds = all(r["rf"][0] == r["rf"][1] == r["torch_rf"][0] == r["torch_rf"][1]
                 and r["jump"][0] == r["jump"][1] for r in rows)  # fmt: skip
+    shown = "; ".join(
+        f"{r['one']} vs {r['two']}: receptive field {r['rf'][0]} vs {r['rf'][1]} (torch"
+        f" {r['torch_rf'][0]} vs {r['torch_rf'][1]}), jump {r['jump'][0]} vs {r['jump'][1]},"
+        f" centre offset {r['centre_offset']}"
+        for r in rows
+    )
     summary = (
-        "Two stacked 3x3 convolutions see the same 5x5 input window as one 5x5, and two 2x2"
-        " the same 3x3 window as one 3x3, with the same stride (closed form and torch 2-D"
-        " gradient support, with and without padding). Two 2x2 layers keep the window centred"
-        " where a padded 3x3 has it only with padding 0 on one and 1 on the other (centre"
-        " offset 0 in the last case)."
+        f"One large convolution against two small ones, closed form and torch 2-D gradient"
+        f" support: {shown}. The same window and stride in every case: {holds}."
     )
     return decided(holds, "framework", summary, cases=rows)
 
@@ -107,3 +136,48 @@ def check_strides_grow_rf(depth: int = 6) -> CheckResult:
         " closed form and torch gradient support agree on every layer."
     )
     return decided(holds, "framework", summary, cases=rows)
+
+
+def check_design_rule(name: str) -> CheckResult:
+    """003 §4.3 constraint 1 on a text's network: the receptive field of its last
+    convolution is no larger than the image (closed form and torch agreeing)."""
+    spec = NETWORKS[name]
+    stack, notes = network_layers(spec)
+    last = max(i for i, x in enumerate(stack) if x.kind == "conv")
+    upto = stack[: last + 1]
+    closed = receptive_field(upto)
+    dims = 2 if closed.size <= 256 else 1  # 2-D inputs grow as the square of the window
+    torch_ = gradient_support(upto, dims=dims)
+    image = max(spec.input_shape[1:])
+    agree = (closed.size, closed.stride) == (torch_.size, torch_.stride)
+    holds = closed.size <= image
+    summary = (
+        f"{spec.title} ({spec.locator}) up to its last convolution {upto[-1].name}"
+        f" ({len(upto)} window layers): receptive field {closed.size}, effective stride"
+        f" {closed.stride} (closed form; torch {dims}-D gradient support {torch_.size},"
+        f" {torch_.stride}: {'agrees' if agree else 'DISAGREES'}), on a"
+        f" {spec.input_shape[1]}x{spec.input_shape[2]} image: the field is"
+        f" {'within' if holds else f'{closed.size - image} px larger than'} the image."
+    )
+    names = [x.name for x in spec.layers]
+    cut = names.index(upto[-1].name)
+    added = [x.name for x in spec.layers if x.note.startswith("not printed")]
+    if added:  # layers the transcription had to add to the printed table
+        before = [a for a in added if names.index(a) < cut]
+        summary += f" The transcription adds {', '.join(added)} to the printed table; " + (
+            f"{', '.join(before)} lie before {upto[-1].name}."
+            if before
+            else f"none precedes {upto[-1].name}, so this field is the printed table's own."
+        )
+    evidence = {"added_layers": added, "layer": upto[-1].name, "rf": closed.size,
+                "effective_stride": closed.stride, "image_size": image,
+                "torch": torch_.to_json(), "notes": list(notes),
+                "assumptions": list(spec.assumptions)}  # fmt: skip
+    if not agree:  # pragma: no cover - the two oracles disagreeing is itself a bug to report
+        return inconclusive("framework", summary, **evidence)
+    correction = Correction(
+        f"the receptive field of {upto[-1].name} is {closed.size} px, larger than the"
+        f" {image}-px image (§4.3 constraint 1 does not hold for this network)",
+        "closed form and torch gradient support",
+    )
+    return decided(holds, "framework", summary, correction, **evidence)

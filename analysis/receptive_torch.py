@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from analysis._validation import ParameterError, as_choice
-from analysis.receptive import RFLayer, effective_padding, effective_stride, receptive_field_size
+from analysis.receptive import RFLayer
 
 # The largest input built: 2**24 float64 elements, 128 MiB (and its gradient as much again).
 MAX_INPUT_ELEMENTS = 2**24
@@ -39,7 +39,7 @@ class GradientSupport:
     padding: int  # j*stride - first pixel of unit j (effective padding)
     first: int
     last: int
-    unit: int  # j, chosen so that the window lies inside the input
+    unit: int  # j, a middle unit whose window lies strictly inside the input
     input_size: int
     holes: int  # pixels inside [first, last] with zero gradient (dilation leaves holes)
     dims: int
@@ -58,13 +58,65 @@ def _apply(stack: Sequence[RFLayer], x: torch.Tensor, dims: int) -> torch.Tensor
     return x
 
 
+def _support(grad: torch.Tensor, dims: int) -> tuple[int, int, int]:
+    """(first, last, holes) of the positive entries along each axis; the axes must agree."""
+    axes = []
+    for axis in range(dims):
+        other = tuple(a + 2 for a in range(dims) if a != axis)
+        profile = grad[0, 0].amax(dim=tuple(a - 2 for a in other)) if other else grad[0, 0]
+        hit = torch.nonzero(profile > 0).flatten().tolist()
+        axes.append((hit[0], hit[-1], hit[-1] - hit[0] + 1 - len(hit)))
+    if len(set(axes)) != 1:
+        raise AssertionError(f"2-D support is not square: {axes}")
+    return axes[0]
+
+
+def _touches_padding(stack: Sequence[RFLayer], n: int, dims: int) -> torch.Tensor:
+    """Per output unit: whether any path from it reaches a zero-padding position.
+
+    The stack is run on zeros with every layer's padding filled with ones, so a
+    unit is non-zero exactly when its window, at some layer, includes padding.
+    """
+    x = torch.zeros((1, 1) + (n,) * dims, dtype=torch.float64)  # (1, 1, n[, n])
+    conv = F.conv1d if dims == 1 else F.conv2d
+    for layer in stack:
+        x = F.pad(x, (layer.padding,) * (2 * dims), value=1.0)  # (1, 1, n+2p[, n+2p])
+        weight = torch.ones((1, 1) + (layer.kernel,) * dims, dtype=x.dtype)  # (O, I, k[, k])
+        x = conv(x, weight, stride=layer.stride, dilation=layer.dilation)
+    return x[0, 0] > 0  # (m[, m])
+
+
+def _measure(stack: Sequence[RFLayer], n: int, dims: int) -> GradientSupport | None:
+    """Supports of two neighbouring output units whose paths never touch padding (so no
+    part of their windows is clipped); None if an ``n``-pixel input has no such pair."""
+    touched = _touches_padding(stack, n, dims)
+    diagonal = touched if dims == 1 else torch.diagonal(touched)
+    clean = [j for j in range(diagonal.numel() - 1) if not diagonal[j] and not diagonal[j + 1]]
+    if not clean:
+        return None
+    unit = clean[len(clean) // 2]
+    x = torch.ones((1, 1) + (n,) * dims, dtype=torch.float64, requires_grad=True)  # (1, 1, n[, n])
+    y = _apply(stack, x, dims)  # (1, 1, m[, m])
+    found = []
+    for j in (unit, unit + 1):
+        (grad,) = torch.autograd.grad(y[(0, 0) + (j,) * dims], x, retain_graph=True)
+        found.append(_support(grad, dims))
+    (first, last, holes), (first_next, _, _) = found
+    stride = first_next - first
+    return GradientSupport(last - first + 1, stride, unit * stride - first, first, last, unit,
+                           n, holes, dims)  # fmt: skip
+
+
 def gradient_support(stack: Sequence[RFLayer], dims: int = 1) -> GradientSupport:
     """Receptive field, jump and padding of ``stack`` measured with torch autograd.
 
-    The output unit ``j = ceil(P/S)`` is the first whose window starts inside the
-    input; the input is long enough that units ``j`` and ``j+1`` lie wholly
-    inside it, so every unit on their paths is a real one, not padding. In 2-D
-    the unit ``(j, j)`` is used and both axes must agree.
+    Independent of the closed form it is compared with: the input starts at
+    8 pixels and doubles until two neighbouring output units exist whose paths
+    never pass through zero padding (found by running the stack with its
+    padding filled with ones), so that no part of their windows is clipped;
+    the middle such pair is measured. The effective padding is
+    ``j*jump - first`` for the measured unit ``j``. In 2-D the unit ``(j, j)``
+    is used and both axes must agree.
 
     Parameters
     ----------
@@ -81,33 +133,20 @@ def gradient_support(stack: Sequence[RFLayer], dims: int = 1) -> GradientSupport
     dims = int(as_choice("dims", dims, (1, 2)))
     if not stack:
         raise ParameterError("stack", stack, "must hold at least one layer")
-    r, s, p = receptive_field_size(stack), effective_stride(stack), effective_padding(stack)
-    unit = -(-p // s)
-    n = (unit + 2) * s + r + p  # unit j+1 ends at (j+1)s - p + r - 1 < n
-    if n**dims > MAX_INPUT_ELEMENTS:
-        raise ParameterError(
-            "stack",
-            _text(stack),
-            f"needs a {n}-pixel input in {dims}-D, more than"
-            f" {MAX_INPUT_ELEMENTS} elements in all; use dims=1 or fewer strided layers",
-        )
-    x = torch.ones((1, 1) + (n,) * dims, dtype=torch.float64, requires_grad=True)  # (1, 1, n[, n])
-    y = _apply(stack, x, dims)  # (1, 1, m[, m])
-    firsts, lasts, holes = [], [], 0
-    for j in (unit, unit + 1):
-        (grad,) = torch.autograd.grad(y[(0, 0) + (j,) * dims], x, retain_graph=True)
-        axes = []
-        for axis in range(dims):
-            other = tuple(a + 2 for a in range(dims) if a != axis)
-            profile = grad[0, 0].amax(dim=tuple(a - 2 for a in other)) if other else grad[0, 0]
-            hit = torch.nonzero(profile > 0).flatten().tolist()
-            axes.append((hit[0], hit[-1], hit[-1] - hit[0] + 1 - len(hit)))
-        if len(set(axes)) != 1:
-            raise AssertionError(f"2-D support is not square: {axes}")
-        firsts.append(axes[0][0])
-        lasts.append(axes[0][1])
-        holes = axes[0][2]
-    first, last = firsts[0], lasts[0]
-    stride = firsts[1] - firsts[0]
-    return GradientSupport(last - first + 1, stride, unit * stride - first, first, last, unit,
-                           n, holes, dims)  # fmt: skip
+    n = 8
+    while True:
+        if n**dims > MAX_INPUT_ELEMENTS:
+            raise ParameterError(
+                "stack",
+                _text(stack),
+                f"needs more than a {n // 2}-pixel input in {dims}-D before two neighbouring"
+                f" units see no padding (at most {MAX_INPUT_ELEMENTS} elements in all); use"
+                " dims=1 or fewer strided layers",
+            )
+        try:
+            got = _measure(stack, n, dims)
+        except RuntimeError:  # input smaller than some layer's window
+            got = None
+        if got is not None:
+            return got
+        n *= 2

@@ -147,19 +147,42 @@ def check_bilici_pooling_formula() -> CheckResult:
 
 
 def check_bilici_no_overlap() -> CheckResult:
-    """002: "If No Overlapping: W2 = W1/F" — pooling with stride = kernel."""
+    """002: "If No Overlapping: W2 = W1/F" — pooling with stride = kernel, printed unfloored.
+
+    Judged like the conv formulas printed without a floor: the printed quotient
+    must equal torch's size on every setting; the floored form is the correction.
+    """
     proof = prove_no_overlap_pool()
     cases = [(w1, f) for w1 in range(1, 65) for f in range(1, 9) if f <= w1]
     floor_ok = sum(torch_pool_size(w1, f, f) == w1 // f for w1, f in cases)
-    exact = sum(w1 % f == 0 for w1, f in cases)
+    exact = sum(Fraction(w1, f) == torch_pool_size(w1, f, f) for w1, f in cases)
+    example = next(
+        ((w1, f) for w1, f in cases if Fraction(w1, f) != torch_pool_size(w1, f, f)), None
+    )
+    shown = (
+        f", e.g. W1={example[0]}, F={example[1]}: W1/F = {Fraction(*example)}, torch"
+        f" {torch_pool_size(example[0], example[1], example[1])}"
+        if example
+        else ""
+    )
     return decided(
-        proof.holds and floor_ok == len(cases),
-        "symbolic",
-        f"With stride = kernel F and no padding, torch's pooling size is floor(W1/F) (sympy "
-        f"identity; torch agrees on {floor_ok}/{len(cases)} settings W1<=64, F<=8). W1/F as "
-        f"printed is exact when F divides W1 ({exact} of those settings).",
+        exact == len(cases),
+        "exhaustive",
+        f"With stride = kernel F and no padding, W1/F as printed (no floor) equals torch's"
+        f" pooling size on {exact} of {len(cases)} settings W1<=64, F<=8 (those where F divides"
+        f" W1){shown}. floor(W1/F) matches torch on {floor_ok}/{len(cases)} (and is a sympy"
+        f" identity with the pooling formula: {proof.holds}).",
+        Correction(
+            "W2 = floor(W1/F), H2 = floor(H1/F) (one small edit: floor brackets around the"
+            " quotient, as in the corrected convolution formulas)",
+            f"torch max pooling on meta agrees on {floor_ok}/{len(cases)} settings; sympy"
+            " reduces floor((W1-F)/F)+1 to floor(W1/F)",
+        )
+        if proof.holds and floor_ok == len(cases)
+        else None,
         proof=list(proof.steps),
-        torch_agree=floor_ok,
+        printed_exact=exact,
+        torch_agree_floored=floor_ok,
         settings=len(cases),
     )
 

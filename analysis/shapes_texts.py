@@ -18,6 +18,7 @@ from analysis.shapes_sweep import torch_output_size
 _SHAPE_PRESERVING = ("act", "bn", "dropout")
 
 __all__ = [
+    "ceil_mode_dependence",
     "check_bilici_conv2_padding",
     "check_flatten_count",
     "check_network_shapes",
@@ -66,15 +67,25 @@ def check_network_shapes(name: str) -> CheckResult:
                 wrong.append(rows[-1])
         previous = got
     evidence = {"rows": rows, "assumptions": list(spec.assumptions)}
-    pools = [x for x in spec.layers if x.kind == "maxpool" and x.ceil_mode]
-    if pools:
-        h = spec.input_shape[1]
-        p = pools[0]
-        evidence["floor_mode_alternative"] = (
-            f"{p.name} {p.kernel}x{p.kernel}/{p.stride} on {h}: ceil mode gives "
-            f"{pool_output_size(h, p.kernel, p.stride, ceil_mode=True)} (as printed), floor mode "
-            f"{pool_output_size(h, p.kernel, p.stride)}; the printed halvings need ceil mode "
-            "(or padding 1)"
+    ceil = ceil_mode_dependence(name)
+    note = ""
+    if ceil:
+        evidence["ceil_mode_pools"] = ceil
+        differs = [c for c in ceil if c["ceil"] != c["floor"]]
+        note = (
+            (
+                f" The match relies on ceil-mode pooling (an assumption of the transcription):"
+                f" {len(differs)} of {len(ceil)} ceil-mode pools would give a different size in"
+                " floor mode ("
+                + "; ".join(
+                    f"{c['layer']} {c['kernel']}x{c['kernel']}/"
+                    f"{c['stride']} on {c['input']}: ceil {c['ceil']}, floor {c['floor']}"
+                    for c in differs
+                )
+                + ")."
+            )
+            if differs
+            else (f" Its {len(ceil)} ceil-mode pools give the same sizes in floor mode.")
         )
     return decided(
         not wrong,
@@ -82,9 +93,37 @@ def check_network_shapes(name: str) -> CheckResult:
         f"{name} ({spec.seed} {spec.locator}) built in torch and run on a meta tensor: "
         f"{sum(r not in wrong for r in rows)} of {len(rows)} printed layer outputs match, and "
         f"{kept} BN/activation layers keep their input's shape"
-        + (f"; differing: {'; '.join(wrong)}" if wrong else "."),
+        + (f"; differing: {'; '.join(wrong)}." if wrong else ".")
+        + note,
         **evidence,
     )
+
+
+def ceil_mode_dependence(name: str) -> list[dict[str, object]]:
+    """Every ceil-mode pool of network ``name``: its input size and both modes' outputs.
+
+    Examples
+    --------
+    >>> ceil_mode_dependence("ndsb1")[0]["ceil"], ceil_mode_dependence("ndsb1")[0]["floor"]
+    (64, 63)
+    """
+    spec, shapes = get_network(name), traced_shapes(name)
+    rows, previous = [], tuple(spec.input_shape)
+    for layer in spec.layers:
+        if layer.kind in ("maxpool", "avgpool") and layer.ceil_mode:
+            size = previous[-1]
+            rows.append(
+                {
+                    "layer": layer.name,
+                    "kernel": layer.kernel,
+                    "stride": layer.stride,
+                    "input": size,
+                    "ceil": pool_output_size(size, layer.kernel, layer.stride, ceil_mode=True),
+                    "floor": pool_output_size(size, layer.kernel, layer.stride),
+                }
+            )
+        previous = shapes[layer.name]
+    return rows
 
 
 def check_bilici_conv2_padding() -> CheckResult:
@@ -169,4 +208,3 @@ def check_two_filter_volume() -> CheckResult:
         padded_chw=list(padded),
         output_chw=list(out),
     )
-

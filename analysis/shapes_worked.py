@@ -14,7 +14,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from analysis.claims import CheckResult, Correction, decided, inconclusive, refuted
+from analysis.claims import CheckResult, Correction, decided, refuted
+from analysis.printed import describe_reading, rounds_to
+from analysis.worked_two_filter import check_foundations_two_filter_values
 
 __all__ = [
     "FIG6_INPUT",
@@ -155,20 +157,11 @@ def check_foundations_parameters() -> CheckResult:
     )
 
 
-def check_foundations_two_filter_values() -> CheckResult:
-    """004: the printed output volume of the 7x7x3 two-filter example."""
-    return inconclusive(
-        "framework",
-        "The output values cannot be recomputed: in the transcription the rows of the padded "
-        "input x[:,:,0] hold 8 numbers instead of 7, x[:,:,1] repeats x[:,:,0], and x[:,:,2], "
-        "w0[:,:,2] and w1[:,:,2] are missing. Only the shapes and the parameter count are "
-        "checked (claims shapes.foundations-two-filter-volume and worked.foundations-56-params).",
-        missing=["x[:,:,2]", "w0[:,:,2]", "w1[:,:,2]"],
-    )
-
-
 def check_xu_fc_weights() -> CheckResult:
     """003 §2.1.5: a 224x224x3 -> 256 fully connected layer has 38 million weights.
+
+    Decided by the printed-figure rule of :mod:`analysis.printed`: "38 million"
+    stands for [37.5, 38.5) million.
 
     Examples
     --------
@@ -177,14 +170,22 @@ def check_xu_fc_weights() -> CheckResult:
     """
     layer = nn.Linear(224 * 224 * 3, 256, device="meta")
     weights = layer.weight.numel()
+    millions = weights / 1e6
+    reading = describe_reading("38")
     return decided(
-        38_000_000 <= weights < 39_000_000,
+        rounds_to(millions, "38"),
         "framework",
         f"nn.Linear(224*224*3, 256) has a {tuple(layer.weight.shape)} weight matrix: "
-        f"{weights:,} weights ({weights + layer.bias.numel():,} with biases), i.e. 38.5 million; "
-        "'38 million' is that figure truncated.",
+        f"{weights:,} weights ({weights + layer.bias.numel():,} with biases), i.e. "
+        f"{millions:.2f} million; the printed figure, {reading}, "
+        f"{'contains' if rounds_to(millions, '38') else 'does not contain'} it.",
+        Correction(
+            f"the weight matrix will have {millions:.1f} million parameters",
+            "torch nn.Linear numel on meta",
+        ),
         weights=weights,
         with_bias=weights + layer.bias.numel(),
+        printed_reading=reading,
     )
 
 

@@ -17,6 +17,42 @@ TABLE_5_3_FAILED = ("sigmoid",)
 TRUNCATION_X = 0.5  # where the truncated series are compared with the function itself
 
 
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _term(coeffs) -> str:
+    """The one non-zero term of ``coeffs`` as the series prints it (sign included)."""
+    return format_series(coeffs, tail="")[len("f(x) = ") :]
+
+
+def format_series(coeffs, tail: str = "+") -> str:
+    """A power series in the texts' notation, built from its coefficients.
+
+    Examples
+    --------
+    >>> format_series([sympy.Rational(1, 2), sympy.Rational(1, 4), 0, sympy.Rational(-1, 48)])
+    'f(x) = 1/2 + x/4 − x³/48 + …'
+
+    ``tail`` is the sign of the omitted rest ("" for none).
+    """
+    parts = []
+    for k, c in enumerate(coeffs):
+        if not c:
+            continue
+        c = sympy.Rational(c)
+        power = "" if k == 0 else "x" if k == 1 else f"x{str(k).translate(_SUPERSCRIPT)}"
+        mag = abs(c)
+        if k == 0:
+            body = str(mag)
+        elif mag.p == 1:
+            body = power if mag.q == 1 else f"{power}/{mag.q}"
+        else:
+            body = f"{mag.p}{power}" if mag.q == 1 else f"{mag.p}{power}/{mag.q}"
+        sign = "−" if c < 0 else "+"
+        parts.append(body if not parts and c > 0 else f"{sign} {body}" if parts else f"−{body}")
+    return "f(x) = " + " ".join(parts) + (f" {tail} …" if tail else "")
+
+
 def _poly(coeffs: dict[int, sympy.Expr]) -> sympy.Expr:
     return sum((c * X**k for k, c in coeffs.items()), sympy.S.Zero)
 
@@ -35,29 +71,52 @@ def check_eq_5_33() -> CheckResult:
     sizes = {abs(sympy.sympify(r["printed"])) for r in wrong}
     moves = [f"x^{k} with coefficient {c}" for k, c in enumerate(true) if c and abs(c) in sizes]
     series = " + ".join(f"({c})·x^{k}" for k, c in enumerate(true) if c)
+    shown = "; ".join(f"the printed x^{r['power']} coefficient {r['printed']} (exact"
+                      f" {r['exact']})" for r in wrong) or "none"  # fmt: skip
     summary = (
-        f"sympy's series of 1/(1+e^-x) at 0 is {series} + …; the printed "
-        "constant and x coefficients match, the printed x² term +1/48 does not (the exact x² "
-        f"coefficient is {true[2]}; the series is 1/2 plus an odd function). "
-        f"At x = {TRUNCATION_X} the printed three terms miss sigmoid by {err['printed']:.2e}, "
-        f"the corrected ones by {err['corrected']:.2e}."
+        f"sympy's series of 1/(1+e^-x) at 0 is {series} + …; printed terms that do not match:"
+        f" {shown}. At x = {TRUNCATION_X} the printed {len(PRINTED_5_33)} terms miss sigmoid by"
+        f" {err['printed']:.2e}, the corrected ones by {err['corrected']:.2e}."
     )
     if not wrong:
         return decided(True, "symbolic", summary, coefficients=rows)
     bound = TRUNCATION_X**5 * abs(true[5])  # alternating series: error below the next term
     if err["corrected"] >= bound:
         return inconclusive("symbolic", summary + " The corrected form failed its own check.")
+    edits = []
+    for r in wrong:  # the true term of the same magnitude the printed one stands for
+        printed_c = sympy.sympify(r["printed"])
+        k, c = next(
+            ((k, c) for k, c in enumerate(true) if c and abs(c) == abs(printed_c)),
+            (r["power"], true[r["power"]]),
+        )
+        changes = [f"exponent {r['power']}→{k}"] if k != r["power"] else []
+        changes += (
+            ["sign + → −" if c < 0 < printed_c else "sign − → +"]
+            if ((c < 0) != (printed_c < 0))
+            else []
+        )
+        was = _term([0] * r["power"] + [printed_c])
+        edits.append(
+            f"'{was}' → '{_term([0] * k + [c])}' ({' and '.join(changes)}:"
+            f" {len(changes)} edit{'s' if len(changes) != 1 else ''} in one term)"
+        )
+    longer = expansion("sigmoid", 9).maclaurin  # the sign of the first omitted term
+    omitted = next(c for c in longer[6:] if c)
+    corrected_series = format_series(true[:6], tail="−" if omitted < 0 else "+")
     return refuted(
         "symbolic",
-        summary + " One edit reconciles it: '+ x²/48' → '− x³/48' (exponent 2→3 and the sign).",
+        summary + " Reconciling it: " + "; ".join(edits) + ".",
         Correction(
-            "f(x) = 1/2 + x/4 − x³/48 + x⁵/480 − …",
-            "sympy.series to order 5, and the truncation error at x = 0.5 "
-            f"({err['corrected']:.2e}) is below the next term's size 0.5⁵/480 = {bound:.2e}.",
+            corrected_series,
+            "generated from sympy.series to order 5; the truncation error at x = 0.5 "
+            f"({err['corrected']:.2e}) is below the next term's size 0.5⁵·{abs(true[5])} ="
+            f" {bound:.2e}.",
         ),
         coefficients=rows,
         same_magnitude_terms=moves,
         truncation_error_at_half=err,
+        edits=edits,
     )
 
 

@@ -37,7 +37,7 @@ def rf(
     """Print each layer's receptive field (rf), jump (effective stride) and start.
 
     start is the centre of output unit 0's window in input pixel indices (pixel
-    0 at 0); unit j's window is [j*jump - P, j*jump - P + rf - 1] with P the
+    0 at 0); unit j's window is \\[j*jump - P, j*jump - P + rf - 1] with P the
     effective padding. Closed forms of Araujo et al. (Distill 2019).
     Exit 0 on success, 2 on a bad layer list or an unknown network.
     """

@@ -56,3 +56,10 @@ def test_rf_usage_errors_exit_2(args, message):
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
+
+
+def test_rf_help_keeps_the_bracketed_window():
+    # rich reads [...] as markup; the help must show the window's brackets
+    result = runner.invoke(app, ["rf", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "unit j's window is [j*jump - P, j*jump - P + rf - 1]" in result.output

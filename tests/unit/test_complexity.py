@@ -62,12 +62,33 @@ def test_published_parameter_counts_from_the_spec_alone(name, params):
     assert network_cost(name).params == params
 
 
-def test_alexnet_two_tower_macs_are_the_published_figure():
-    # source: paper, Krizhevsky et al. 2012 — conv1 works on 227x227 crops: 55x55x96 outputs
-    # of 11*11*3 taps = 105,415,200 MACs; grouping halves conv2/4/5
+def _conv_flop_count(conv: nn.Conv2d, size: int) -> int:
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        conv(torch.zeros(1, conv.in_channels, size, size, device="meta"))
+    return counter.get_total_flops()
+
+
+def test_eq47_term_against_flop_counter_and_a_hand_count():
+    # source: hand count, Krizhevsky et al. 2012 conv1: 227x227x3 input, 96 filters of
+    # 11x11x3 at stride 4 -> 55x55 outputs, each 11*11*3 = 363 multiply-accumulates
+    conv1 = nn.Conv2d(3, 96, 11, 4, device="meta")
+    assert _conv_flop_count(conv1, 227) == 2 * eq47_term(3, 11, 96, 55)
+    assert eq47_term(3, 11, 96, 55) == 55 * 55 * 96 * 363
+    # conv2 of the two-tower net: 96 -> 256, 5x5, 27x27, two groups run half the MACs
+    # that eq. (4.7), which has no groups term, counts
+    conv2 = nn.Conv2d(96, 256, 5, padding=2, groups=2, device="meta")
+    assert 2 * _conv_flop_count(conv2, 27) == 2 * eq47_term(96, 5, 256, 27)
+
+
+def test_alexnet_two_tower_macs_match_flop_counter_by_operator():
+    # source: paper, Krizhevsky et al. 2012 (fc 9216 -> 4096 -> 4096 -> 1000)
     cost = network_cost("alexnet_two_tower")
-    assert eq47_term(3, 11, 96, 55) == 105_415_200
-    assert cost.conv_macs == 665_784_864
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        _meta_model("alexnet_two_tower")(torch.zeros(1, 3, 227, 227, device="meta"))
+    by_op = {str(k): v for k, v in counter.get_flop_counts()["Global"].items()}
+    assert cost.conv_macs == by_op["aten.convolution"] // 2
     assert cost.fc_macs == 9216 * 4096 + 4096 * 4096 + 4096 * 1000
 
 
@@ -123,6 +144,21 @@ def test_unknown_network_name_lists_the_valid_names():
 def test_printed_interval(printed, interval):
     # source: 003 Table 4.7 and §6.2 print these figures
     assert printed_interval(printed) == pytest.approx(interval, abs=1e-12)
+
+
+def test_printed_reading_is_stated_and_zeros_can_be_significant():
+    # source: 003 §4.6 prints "40%", Table 4.7 the same ratio as "0.40X"
+    from analysis.printed import describe_reading
+
+    assert printed_interval("40", zeros_significant=True) == pytest.approx((39.5, 40.5))
+    assert rounds_to(40.67, "40") and not rounds_to(40.67, "40", zeros_significant=True)
+    assert describe_reading("60") == (
+        "60 read as 55-65 (trailing zero of an integer not significant)"
+    )
+    assert describe_reading("100") == (
+        "100 read as 50-150 (trailing zeros of an integer not significant)"
+    )
+    assert describe_reading("22.6") == "22.6 read as 22.55-22.65"
 
 
 def test_printed_interval_refuses_non_numbers():

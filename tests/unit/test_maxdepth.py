@@ -143,3 +143,17 @@ def test_verdicts():
     assert all(case["closed_matches_lp"] for case in printed.evidence["cases"])
     assert check_image_constraint().verdict is Verdict.REFUTED
     assert check_ndsb("ndsb1").verdict is Verdict.REFUTED
+
+
+@pytest.mark.parametrize("name", ["ndsb1", "ndsb2"])
+def test_ndsb_summary_sentences_follow_the_computed_facts(name):
+    # source: 003 §6.2 Tables 6.1/6.2 and (4.6)'s a_1 > a_2 = ... = a_n
+    result = check_ndsb(name)
+    a = result.evidence["layers_per_stage"]
+    within = result.evidence["torch_rf_last_conv"] <= result.evidence["image"]
+    assert ("constraint 1 holds" in result.summary) is within
+    assert ("constraint 1 fails" in result.summary) is not within
+    follows = result.evidence["follows_4_6"]
+    assert follows == (a[0] > a[1] and len(set(a[1:])) == 1)
+    assert ("Stages follow (4.6)" in result.summary) is follows
+    assert ("Stages do not follow (4.6)" in result.summary) is not follows

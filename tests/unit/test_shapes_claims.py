@@ -64,7 +64,7 @@ def test_printed_check_refutes_the_unfloored_formula_with_a_verified_correction(
 EXPECTED = {
     "shapes.texts-conv-forms-agree": Verdict.CONFIRMED,
     "shapes.bilici-pooling-formula": Verdict.REFUTED,
-    "shapes.bilici-no-overlap": Verdict.CONFIRMED,
+    "shapes.bilici-no-overlap": Verdict.REFUTED,
     "shapes.bilici-half-padding": Verdict.CONFIRMED,
     "shapes.bilici-full-padding": Verdict.CONFIRMED,
     "shapes.bilici-mnist-shapes": Verdict.CONFIRMED,
@@ -111,3 +111,30 @@ def test_full_sweeps_confirm(claim_id):
     assert result.verdict is Verdict.CONFIRMED, result.summary
     assert result.evidence["configs"] >= 100_000
     assert result.evidence["unexplained_count"] == 0
+
+
+def test_no_overlap_is_judged_like_the_unfloored_conv_formulas():
+    # source: 002 "If no overlapping: W2 = W1/F"; exact only when F divides W1, which for
+    # W1 <= 64, F <= 8 (F <= W1) is sum over F of floor(64/F) settings
+    result = run_claim(
+        next(c for c in shape_claims.CLAIMS if c.id == "shapes.bilici-no-overlap")
+    ).result
+    divides = sum(64 // f for f in range(1, 9))
+    assert result.evidence["printed_exact"] == divides
+    assert result.evidence["torch_agree_floored"] == result.evidence["settings"]
+    assert result.verdict is Verdict.REFUTED
+    assert result.correction.statement.startswith("W2 = floor(W1/F)")
+
+
+@pytest.mark.parametrize("name", ["ndsb1", "ndsb2"])
+def test_ndsb_shape_summaries_state_the_ceil_mode_dependence(name):
+    # source: 003 Tables 6.1/6.2 print 64 (72) after a 3x3/2 pool on 128 (144): floor gives 63 (71)
+    from analysis.shapes_texts import ceil_mode_dependence, check_network_shapes
+
+    pools = ceil_mode_dependence(name)
+    first = pools[0]
+    assert first["floor"] == (first["input"] - 3) // 2 + 1
+    assert first["ceil"] == -(-(first["input"] - 3) // 2) + 1
+    summary = check_network_shapes(name).summary
+    assert "relies on ceil-mode pooling" in summary
+    assert f"ceil {first['ceil']}, floor {first['floor']}" in summary

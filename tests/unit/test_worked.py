@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from analysis.claims import Verdict, run_claim
 from analysis.claims import worked as worked_claims
@@ -23,7 +24,7 @@ EXPECTED = {
     # source: 004_e138cd620735c755.txt §3.2.3 (input channels garbled in the transcription)
     "worked.foundations-two-filter-values": Verdict.INCONCLUSIVE,
     # source: 003_6ff731d493f5c8c8.txt §2.1.5, 38 million weights
-    "worked.xu-fc-38-million": Verdict.CONFIRMED,
+    "worked.xu-fc-38-million": Verdict.REFUTED,
     # source: 002_c109f77ff76ed8b6.txt §2.1, 512 x 511 x 3 = 784896
     "worked.bilici-lena-conv-flops": Verdict.CONFIRMED,
     # source: 002_c109f77ff76ed8b6.txt §2.1, 512 x 512 x 511 x 512 (entries, not flops)
@@ -61,3 +62,63 @@ def test_feature_map_evidence_shows_torch_and_printed_maps():
     evidence = run_claim(claim).result.evidence
     assert evidence["a00"] == 4  # the text's worked element, which does follow
     assert evidence["torch_stride1"] != evidence["printed_stride1"]
+
+
+def _two_filter_text(outputs, depth2=True):
+    """A synthetic transcription in the seed's layout (label line, blank, rows)."""
+    g = torch.Generator().manual_seed(0)
+    inner = torch.randint(0, 3, (3, 5, 5), generator=g)
+    x = torch.nn.functional.pad(inner, (1, 1, 1, 1))  # (3, 7, 7) padded by 1
+    w = torch.randint(-1, 2, (2, 3, 3, 3), generator=g)  # (filters, depth, 3, 3)
+    blocks = []
+    for d in range(3 if depth2 else 2):
+        blocks.append((f"x[:, :, {d}]", x[d].tolist()))
+        for k in (0, 1):
+            blocks.append((f"w{k}[:, :, {d}]", w[k, d].tolist()))
+    for k in (0, 1):
+        blocks.append((f"o[:, :, {k}]", outputs(x, w)[k].tolist()))
+        blocks.append((f"b{k}[:, :, 0]", [[k]]))
+    text = "Input Volume (+pad 1)(7×7×3)\n"
+    for label, rows in blocks:
+        text += f"\n $ {label} $ \n\n" + "\n".join("\t".join(map(str, r)) for r in rows) + "\n"
+    return text + "\n### 3.2.4 next\n"
+
+
+def _conv(x, w):
+    bias = torch.tensor([0.0, 1.0], dtype=torch.float64)
+    return torch.nn.functional.conv2d(x[None].double(), w.double(), bias, stride=2)[0].long()
+
+
+def test_two_filter_values_decides_a_complete_transcription():
+    # source: 004 §3.2.3's layout; a complete, consistent example is confirmed, a wrong output
+    # refuted, and one with a missing depth slice stays inconclusive with that slice named
+    from analysis.worked_two_filter import check_foundations_two_filter_values as check
+
+    assert check(_two_filter_text(_conv)).verdict is Verdict.CONFIRMED
+    assert check(_two_filter_text(lambda x, w: _conv(x, w) + 1)).verdict is Verdict.REFUTED
+    partial = check(_two_filter_text(_conv, depth2=False))
+    assert partial.verdict is Verdict.INCONCLUSIVE
+    assert partial.evidence["missing"] == ["x[2]", "w0[2]", "w1[2]"]
+
+
+def test_two_filter_values_parses_the_seed():
+    # source: 004_e138cd620735c755.txt §3.2.3 as transcribed: rows of 8 numbers, x[:,:,1]
+    # repeating x[:,:,0], x[:,:,2] cut after two rows, w0/w1[:,:,2] absent
+    result = run_claim(
+        next(c for c in worked_claims.CLAIMS if c.id == "worked.foundations-two-filter-values")
+    ).result
+    if "not available" in result.summary:
+        pytest.skip("seed texts not beside this checkout")
+    assert result.evidence["missing"] == ["w0[2]", "w1[2]"]
+    assert "x[1] repeats x[0]" in result.evidence["repeated"]
+    assert result.evidence["depths_used"] == [0, 1]
+
+
+def test_xu_fc_reading_is_stated():
+    # source: 003 §2.1.5 "38 million"; 150528 x 256 = 38,535,168 lies outside [37.5, 38.5) M
+    result = run_claim(
+        next(c for c in worked_claims.CLAIMS if c.id == "worked.xu-fc-38-million")
+    ).result
+    assert result.evidence["weights"] == 224 * 224 * 3 * 256
+    assert "38 read as 37.5-38.5" in result.summary
+    assert result.correction.statement == "the weight matrix will have 38.5 million parameters"
