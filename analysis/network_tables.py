@@ -78,7 +78,7 @@ _ALEXNET = NetworkSpec(
     "alexnet", XU_THESIS, "Table 4.2", (3, 227, 227),
     _alexnet_convs(1) + _classifier_head(1000),
     (*_ALEXNET_ASSUMED, "single tower, no groups (the text: few people use 'group' now)"),
-    "AlexNet as Table 4.2 prints it (one tower)",
+    "AlexNet from Table 4.2 (one tower), plus the pool5 the text describes but the table omits",
 )  # fmt: skip
 
 _ALEXNET_TWO_TOWER = NetworkSpec(
