@@ -150,8 +150,8 @@ def _print_table(results: list[ClaimResult]) -> None:
         by_seed[r.claim.seed].append(r)
     for seed in sorted(by_seed):
         table = Table(title=seed, title_justify="left", show_lines=False, expand=True)
-        table.add_column("claim", no_wrap=True, ratio=2)
-        table.add_column("where", ratio=1)
+        table.add_column("claim", overflow="fold", ratio=2)
+        table.add_column("where", overflow="fold", ratio=1)
         table.add_column("verdict", no_wrap=True)
         table.add_column("method", no_wrap=True)
         table.add_column("evidence", ratio=5)
