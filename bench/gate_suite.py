@@ -2,15 +2,17 @@
 
 Each workload is paired with a reference of its cost class, timed in the same
 run: memory-bound activations written into a preallocated output against a
-copy of the same bytes; the project's own allocating implementations against
-an allocating clone; convolutions against the matrix product of their im2col
-GEMM (the same FLOPs). ``extra`` injects a regression for testing the gate: an
+copy of the same bytes; transcendental (compute-bound) ones against ``exp`` of
+the same tensor; the project's own allocating implementations against an
+allocating clone (or ``exp``); convolutions against the matrix product of their
+im2col GEMM (the same FLOPs). ``extra`` injects a regression for testing the gate: an
 extra pass of the same op over that fraction of the tensor (0.5 makes the op
 about 1.5x slower), the kind of slip a refactor makes.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import math
 import platform
@@ -38,7 +40,7 @@ GATE_THREADS = 1  # one intra-op thread: the other core is left to the noisy nei
 @dataclass(frozen=True)
 class GateWorkload:
     name: str
-    reference: str  # "copy" | "clone" | "gemm"
+    reference: str  # "copy" | "clone" (memory-bound) | "exp" (transcendental) | "gemm"
     build: Callable[[float], tuple[Thunk, Thunk]]  # extra fraction -> (fn, ref)
 
 
@@ -47,7 +49,13 @@ def _vector() -> torch.Tensor:
     return torch.randn(GATE_NUMEL, generator=g)  # symmetric around 0: both branches taken
 
 
-def _out_op(op: Callable[..., torch.Tensor]) -> Callable[[float], tuple[Thunk, Thunk]]:
+def _out_op(
+    op: Callable[..., torch.Tensor], reference: str = "copy"
+) -> Callable[[float], tuple[Thunk, Thunk]]:
+    """``op(x, out=y)`` against a copy of the same bytes, or (for transcendental,
+    compute-bound ops) against ``exp`` into the same buffer: a neighbour that eats
+    memory bandwidth slows a copy but not a sigmoid, and the ratio would drift."""
+
     def build(extra: float) -> tuple[Thunk, Thunk]:
         x = _vector()
         y = torch.empty_like(x)
@@ -58,6 +66,8 @@ def _out_op(op: Callable[..., torch.Tensor]) -> Callable[[float], tuple[Thunk, T
             if k:
                 op(x[:k], out=y[:k])
 
+        if reference == "exp":
+            return fn, lambda: torch.exp(x, out=y)
         return fn, lambda: y.copy_(x)
 
     return build
@@ -67,7 +77,9 @@ def _relu_out(x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     return torch.clamp_min(x, 0.0, out=out)  # torch.relu has no out= overload
 
 
-def _registry_impl(name: str, impl: str) -> Callable[[float], tuple[Thunk, Thunk]]:
+def _registry_impl(
+    name: str, impl: str, reference: str = "clone"
+) -> Callable[[float], tuple[Thunk, Thunk]]:
     def build(extra: float) -> tuple[Thunk, Thunk]:
         from analysis.activations import get_activation
 
@@ -78,7 +90,7 @@ def _registry_impl(name: str, impl: str) -> Callable[[float], tuple[Thunk, Thunk
         def fn() -> object:
             return (f(x), f(x[:k])) if k else f(x)
 
-        return fn, x.clone
+        return fn, (lambda: torch.exp(x)) if reference == "exp" else x.clone
 
     return build
 
@@ -107,9 +119,11 @@ def _conv(channels_last: bool) -> Callable[[float], tuple[Thunk, Thunk]]:
 
 GATE_WORKLOADS: tuple[GateWorkload, ...] = (
     GateWorkload("relu.out", "copy", _out_op(_relu_out)),
-    GateWorkload("sigmoid.out", "copy", _out_op(torch.sigmoid)),
-    GateWorkload("tanh.out", "copy", _out_op(torch.tanh)),
-    GateWorkload("sigmoid_star.eager_best", "clone", _registry_impl("sigmoid_star", "eager_best")),
+    GateWorkload("sigmoid.out", "exp", _out_op(torch.sigmoid, "exp")),
+    GateWorkload("tanh.out", "exp", _out_op(torch.tanh, "exp")),
+    GateWorkload(
+        "sigmoid_star.eager_best", "exp", _registry_impl("sigmoid_star", "eager_best", "exp")
+    ),
     GateWorkload("regularized_relu.eager", "clone", _registry_impl("regularized_relu", "eager")),
     GateWorkload("conv3x3.nchw", "gemm", _conv(channels_last=False)),
     GateWorkload("conv3x3.channels_last", "gemm", _conv(channels_last=True)),
@@ -181,12 +195,37 @@ class Baseline:
         return cls.from_json(json.loads(path.read_text()))
 
 
+# glibc serves a large allocation with a fresh mmap (page-faulted on first
+# touch, ~50 ms per 128 MB here) or from the heap, and moves its threshold as the
+# process frees memory. An op allocating three temporaries and its one-allocation
+# reference then change ratio between regimes: measured here, sigmoid_star's
+# ratio to clone went from 5.4 to 15 between two runs of the same gate, with
+# system time 6.4 s vs 0.5 s. Pinning both thresholds high keeps freed blocks on
+# the heap, so after warm-up every run measures the warm-allocator regime.
+M_TRIM_THRESHOLD = -1  # mallopt parameter numbers from glibc's malloc.h
+M_MMAP_THRESHOLD = -3
+PINNED_THRESHOLD = 1 << 30
+
+
+def pin_allocator() -> str:
+    """Fix glibc's malloc thresholds for this process; say what was done."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        ok = libc.mallopt(M_MMAP_THRESHOLD, PINNED_THRESHOLD) and libc.mallopt(
+            M_TRIM_THRESHOLD, PINNED_THRESHOLD
+        )
+    except OSError:
+        ok = False
+    return f"glibc mmap/trim thresholds pinned at {PINNED_THRESHOLD}" if ok else "not pinned"
+
+
 def machine_info() -> dict:
     return {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "torch": torch.__version__,
         "threads": GATE_THREADS,
+        "allocator": pin_allocator(),
     }
 
 
@@ -200,6 +239,7 @@ def build_baseline(
 ) -> Baseline:
     """Repeat the unmodified measurement ``aa_runs`` times per workload (A/A runs)."""
     torch.set_num_threads(GATE_THREADS)
+    pin_allocator()
     entries = []
     for name in names:
         medians = []
@@ -221,6 +261,7 @@ def run_gate(
 ) -> list[Verdict]:
     """One gate run: each workload measured, decided, and re-measured if flagged."""
     torch.set_num_threads(GATE_THREADS)
+    pin_allocator()
     inject = inject or {}
     verdicts = []
     for name in names or [e.name for e in baseline.entries]:
