@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.cnnbench-installed
 OUT ?= reports/out
 
-.PHONY: report test test-slow lint venv expect clean browser
+.PHONY: report test test-slow lint venv expect clean browser gate
 
 venv: $(STAMP)
 
@@ -49,6 +49,10 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "could not install chromium: browser tests will skip (and fail under CI=true)"; }
+
+# The within-run performance gate (bench/gate.py) against the committed baseline.
+gate: $(STAMP)
+	$(BIN)/cnnbench gate check
 
 # Regenerate the committed expected verdicts after an intended change.
 expect: $(STAMP)

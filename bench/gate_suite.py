@@ -219,10 +219,21 @@ def pin_allocator() -> str:
     return f"glibc mmap/trim thresholds pinned at {PINNED_THRESHOLD}" if ok else "not pinned"
 
 
+def cpu_model() -> str:
+    """The CPU's model name (ratios are only comparable on the same kind of CPU)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine_info() -> dict:
     return {
         "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
+        "cpu": cpu_model(),
         "torch": torch.__version__,
         "threads": GATE_THREADS,
         "allocator": pin_allocator(),

@@ -24,6 +24,7 @@ from bench.gate_suite import (
     GATE_NAMES,
     Baseline,
     build_baseline,
+    cpu_model,
     run_gate,
 )
 from reports.cli._app import (
@@ -86,6 +87,15 @@ def _check_names(names: list[str] | None, baseline: Baseline) -> list[str]:
     return list(names or known)
 
 
+def _warn_if_other_cpu(base: Baseline) -> None:
+    here, there = cpu_model(), base.machine.get("cpu")
+    if there is not None and there != here:
+        err_console.print(
+            f"[yellow]warning:[/] the baseline was measured on {there!r}, this is {here!r}; "
+            "ratios differ between CPUs: re-measure with `cnnbench gate baseline`"
+        )
+
+
 def _table(verdicts: list[Verdict], title: str) -> Table:
     t = Table(title=title, title_justify="left")
     for col in (
@@ -142,6 +152,7 @@ def gate_check(
     injected = _parse_inject(inject)
     base = _load(baseline)
     names = _check_names(only, base)
+    _warn_if_other_cpu(base)
     verdicts = run_gate(
         base, names, inject=injected, progress=lambda n: err_console.print(f"  measuring {n}")
     )
