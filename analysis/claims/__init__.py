@@ -46,20 +46,22 @@ __all__ = [
     "select_claims",
 ]
 
-# One module per family under analysis/claims/. Order is the report's order.
+# One module per family under analysis/claims/, in reading order: sizes and
+# receptive fields, the design problem, activations, variance and training,
+# normalization, complexity, the remaining worked examples.
 FAMILY_MODULES: tuple[str, ...] = (
-    "activations",
-    "taylor",
-    "complexity",
-    "networks",
-    "normalization",
-    "examples",
     "shapes",
+    "worked",
     "receptive",
     "maxdepth",
-    "worked",
+    "activations",
+    "taylor",
     "variance",
     "training",
+    "normalization",
+    "complexity",
+    "networks",
+    "examples",
 )
 
 
