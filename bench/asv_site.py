@@ -1,0 +1,247 @@
+"""Make the site that ``asv publish`` writes work with no network.
+
+asv 0.6.6's ``index.html`` loads jQuery, flot, flot-orderbars, stupidtable,
+blueimp-md5 and Bootstrap from public CDNs (with SRI hashes and
+``onerror="js_load_failure()"``), so offline the page shows asv's "failed to
+load" screen. This module:
+
+* keeps copies of those libraries, taken from the npm registry with
+  ``npm pack``, under ``reports/vendor/asv/`` (committed with their licenses;
+  ``MANIFEST.json`` there records, per file, the npm package, the path inside
+  the tarball, its sha256 and the CDN URL it replaces);
+* after ``asv publish``, copies them into ``<html_dir>/vendor/`` and rewrites
+  the CDN ``<script>``/``<link>`` tags of ``index.html`` to those files,
+  dropping ``integrity``/``crossorigin``/``referrerpolicy`` (the bytes are
+  checked here instead: against the manifest, and against asv's own SRI hash
+  wherever the vendored file is the very file the CDN serves);
+* refuses to finish if any CDN tag is left, or if the vendored bytes changed.
+
+Entry point (``python -m bench.asv_site``): ``publish`` (asv publish + the
+rewrite), ``offline DIR`` (the rewrite only), ``vendor`` (re-fetch from npm and
+verify against the manifest), ``serve`` (the site on 127.0.0.1; asv's page
+reads its JSON with XHR, which browsers refuse on ``file://``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis._validation import ParameterError
+
+ROOT = Path(__file__).resolve().parents[1]
+VENDOR_DIR = ROOT / "reports" / "vendor" / "asv"
+MANIFEST = VENDOR_DIR / "MANIFEST.json"
+SITE_VENDOR = "vendor"  # folder inside html_dir that receives the copies
+# Tags asv's index.html may use to reach the network; none may survive.
+_REMOTE_TAG = re.compile(
+    r"<(script|link)\b[^>]*\b(?:src|href)=\"(?:https?:)?//[^\"]*\"[^>]*>", re.IGNORECASE
+)
+_SRI = re.compile(r"\bintegrity=\"([^\"]+)\"")
+
+
+class SiteError(RuntimeError):
+    """The published site could not be made offline (asv changed, bytes changed)."""
+
+
+@dataclass(frozen=True)
+class VendoredFile:
+    """One file of the manifest: where it came from and what it replaces."""
+
+    path: str  # relative to VENDOR_DIR
+    npm: str  # "name@version" as given to `npm pack`
+    member: str  # path inside the npm tarball
+    sha256: str
+    cdn_url: str | None  # the URL in asv's index.html it replaces; None for licenses
+    same_bytes_as_cdn: bool  # True: asv's SRI hash must match these bytes
+
+
+def load_manifest(path: Path = MANIFEST) -> tuple[VendoredFile, ...]:
+    """The committed manifest of vendored files."""
+    data = json.loads(Path(path).read_text())
+    return tuple(VendoredFile(**entry) for entry in data["files"])
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def sri_of(data: bytes, algorithm: str) -> str:
+    """Subresource-integrity string of ``data``, e.g. ``sha256-<base64>``."""
+    return f"{algorithm}-" + base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
+
+
+def verify_vendored(files: tuple[VendoredFile, ...], vendor_dir: Path = VENDOR_DIR) -> None:
+    """Raise :class:`SiteError` if a vendored file is missing or its bytes changed."""
+    for f in files:
+        p = Path(vendor_dir) / f.path
+        if not p.is_file():
+            raise SiteError(f"vendored file missing: {p} (run `python -m bench.asv_site vendor`)")
+        got = sha256_of(p)
+        if got != f.sha256:
+            raise SiteError(f"{f.path}: sha256 {got} differs from the manifest's {f.sha256}")
+
+
+def _tag_for(url: str, html: str) -> re.Match:
+    for m in _REMOTE_TAG.finditer(html):
+        if f'"{url}"' in m.group(0):
+            return m
+    raise SiteError(
+        f"asv's index.html no longer references {url}; the asv version changed "
+        "(this module matches asv 0.6.6): update reports/vendor/asv/MANIFEST.json"
+    )
+
+
+def rewrite_index(html: str, files: tuple[VendoredFile, ...], vendor_dir: Path = VENDOR_DIR) -> str:
+    """``index.html`` with every CDN tag pointing at ``vendor/<path>``.
+
+    Where the manifest says the vendored file is the CDN's own file, the SRI
+    hash asv wrote next to the URL is checked against the vendored bytes.
+    """
+    out = html
+    for f in files:
+        if f.cdn_url is None:
+            continue
+        tag = _tag_for(f.cdn_url, out).group(0)
+        if f.same_bytes_as_cdn:
+            sri = _SRI.search(tag)
+            if sri is None:
+                raise SiteError(f"no integrity attribute next to {f.cdn_url}")
+            algorithm = sri.group(1).split("-", 1)[0]
+            got = sri_of((Path(vendor_dir) / f.path).read_bytes(), algorithm)
+            if got != sri.group(1):
+                raise SiteError(f"{f.path}: {got} differs from asv's pinned {sri.group(1)}")
+        local = f"{SITE_VENDOR}/{f.path}"
+        if tag.lower().startswith("<script"):
+            new = f'<script src="{local}" onerror="js_load_failure()"></script>'
+            # the closing tag follows the opening one directly in asv's page
+            out = out.replace(tag + "</script>", new, 1)
+        else:
+            new = f'<link rel="stylesheet" href="{local}">'
+            out = out.replace(tag, new, 1)
+    left = [m.group(0) for m in _REMOTE_TAG.finditer(out)]
+    if left:
+        raise SiteError(f"network tags left in index.html: {left}")
+    return out
+
+
+def make_offline(html_dir: Path, vendor_dir: Path = VENDOR_DIR) -> Path:
+    """Copy the vendored libraries into ``html_dir`` and rewrite its index.html.
+
+    Idempotent: a second call on an already rewritten site only re-copies.
+    Returns the path of the rewritten ``index.html``.
+    """
+    html_dir = Path(html_dir)
+    index = html_dir / "index.html"
+    if not index.is_file():
+        raise ParameterError(
+            "html_dir", str(html_dir), "must hold asv's index.html (run asv publish)"
+        )
+    files = load_manifest(Path(vendor_dir) / "MANIFEST.json")
+    verify_vendored(files, vendor_dir)
+    dest = html_dir / SITE_VENDOR
+    for f in files:
+        (dest / f.path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(vendor_dir) / f.path, dest / f.path)
+    html = index.read_text(encoding="utf-8")
+    if f'src="{SITE_VENDOR}/' not in html:
+        html = rewrite_index(html, files, vendor_dir)
+        index.write_text(html, encoding="utf-8")
+    return index
+
+
+def html_dir_of(config: Path) -> Path:
+    """``html_dir`` of an asv config, resolved against the config's folder."""
+    from asv.config import Config  # the dev venv has asv; the bench package does not need it
+
+    conf = Config.load(str(config))
+    return (Path(config).resolve().parent / conf.html_dir).resolve()
+
+
+def publish(config: Path = ROOT / "asv.conf.json") -> Path:
+    """``asv publish`` then :func:`make_offline`; returns the site's index.html."""
+    subprocess.run(
+        [sys.executable, "-m", "asv", "publish", "--config", str(config)],
+        cwd=Path(config).resolve().parent,
+        check=True,
+    )
+    return make_offline(html_dir_of(config))
+
+
+def fetch_from_npm(files: tuple[VendoredFile, ...], dest: Path) -> None:
+    """Re-create the vendored files from ``npm pack`` and check each sha256."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for spec in sorted({f.npm for f in files}):
+            done = subprocess.run(
+                ["npm", "pack", spec, "--silent", "--pack-destination", tmp],
+                check=True, capture_output=True, text=True,
+            )
+            tgz = Path(tmp) / done.stdout.strip().splitlines()[-1]
+            with tarfile.open(tgz) as tar:
+                for f in files:
+                    if f.npm != spec:
+                        continue
+                    data = tar.extractfile(f.member).read()
+                    got = hashlib.sha256(data).hexdigest()
+                    if got != f.sha256:
+                        raise SiteError(f"{spec}:{f.member} has sha256 {got}, manifest {f.sha256}")
+                    (Path(dest) / f.path).parent.mkdir(parents=True, exist_ok=True)
+                    (Path(dest) / f.path).write_bytes(data)
+
+
+def serve(html_dir: Path, port: int = 8080) -> None:
+    """Serve ``html_dir`` on 127.0.0.1 only (``asv preview`` binds every interface)."""
+    import functools
+    import http.server
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html_dir))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+        httpd.serve_forever()
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.asv_site", description=__doc__.split("\n")[0]
+    )
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("publish", help="asv publish, then make the site offline")
+    p.add_argument("--config", type=Path, default=ROOT / "asv.conf.json")
+    o = sub.add_parser("offline", help="make an already published site offline")
+    o.add_argument("html_dir", type=Path)
+    v = sub.add_parser("vendor", help="re-fetch the vendored files with npm pack and verify them")
+    v.add_argument("--dest", type=Path, default=VENDOR_DIR)
+    s = sub.add_parser("serve", help="serve the site on 127.0.0.1")
+    s.add_argument("--config", type=Path, default=ROOT / "asv.conf.json")
+    s.add_argument("--port", type=int, default=8080)
+    args = ap.parse_args(argv)
+    try:
+        if args.cmd == "publish":
+            print(publish(args.config))
+        elif args.cmd == "offline":
+            print(make_offline(args.html_dir))
+        elif args.cmd == "vendor":
+            fetch_from_npm(load_manifest(), args.dest)
+            print(f"vendored files re-fetched into {args.dest} and verified")
+        else:
+            site = html_dir_of(args.config)
+            print(f"serving {site} on http://127.0.0.1:{args.port}/ (Ctrl-C stops)")
+            serve(site, args.port)
+    except (SiteError, ParameterError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
