@@ -37,9 +37,15 @@ report: $(STAMP) browser
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# asv needs a machine name once per host (~/.asv-machine.json); the smoke run
+# times every benchmark once in the dev venv and saves nothing (--dry-run).
+ASV_MACHINE ?= ci-2core
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q --doctest-modules analysis tests
+	@test -f $(HOME)/.asv-machine.json || $(BIN)/asv machine --yes --machine $(ASV_MACHINE) >/dev/null
+	$(BIN)/asv check -E existing
+	$(BIN)/asv run -E existing --quick --dry-run --show-stderr
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

@@ -15,7 +15,7 @@ errors, and ``asv compare`` always exits 0. :func:`run_gate`:
    asv itself failed).
 
 The asv calls go through an injectable ``runner`` so the decision logic is
-tested on captured asv outputs. Module entry point: ``python -m bench.asv_gate``.
+tested on captured asv outputs. Command line: ``cnnbench gate asv BASE HEAD``.
 """
 
 from __future__ import annotations
@@ -291,9 +291,3 @@ def run_gate(
         broken=tuple(_broken((*rows, *confirm_rows))),
         commands=tuple(cmds), log=tuple(log),
     )
-
-
-if __name__ == "__main__":
-    from bench.asv_gate_cli import main
-
-    raise SystemExit(main())

@@ -16,7 +16,7 @@ load" screen. This module:
   wherever the vendored file is the very file the CDN serves);
 * refuses to finish if any CDN tag is left, or if the vendored bytes changed.
 
-Entry point (``python -m bench.asv_site``): ``publish`` (asv publish + the
+Command line (``cnnbench asv-site``, in reports/cli/asv_site.py): ``publish`` (asv publish + the
 rewrite), ``offline DIR`` (the rewrite only), ``vendor`` (re-fetch from npm and
 verify against the manifest), ``serve`` (the site on 127.0.0.1; asv's page
 reads its JSON with XHR, which browsers refuse on ``file://``).
@@ -85,7 +85,7 @@ def verify_vendored(files: tuple[VendoredFile, ...], vendor_dir: Path = VENDOR_D
     for f in files:
         p = Path(vendor_dir) / f.path
         if not p.is_file():
-            raise SiteError(f"vendored file missing: {p} (run `python -m bench.asv_site vendor`)")
+            raise SiteError(f"vendored file missing: {p} (run `cnnbench asv-site vendor`)")
         got = sha256_of(p)
         if got != f.sha256:
             raise SiteError(f"{f.path}: sha256 {got} differs from the manifest's {f.sha256}")
@@ -206,42 +206,3 @@ def serve(html_dir: Path, port: int = 8080) -> None:
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html_dir))
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
         httpd.serve_forever()
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    ap = argparse.ArgumentParser(
-        prog="python -m bench.asv_site", description=__doc__.split("\n")[0]
-    )
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("publish", help="asv publish, then make the site offline")
-    p.add_argument("--config", type=Path, default=ROOT / "asv.conf.json")
-    o = sub.add_parser("offline", help="make an already published site offline")
-    o.add_argument("html_dir", type=Path)
-    v = sub.add_parser("vendor", help="re-fetch the vendored files with npm pack and verify them")
-    v.add_argument("--dest", type=Path, default=VENDOR_DIR)
-    s = sub.add_parser("serve", help="serve the site on 127.0.0.1")
-    s.add_argument("--config", type=Path, default=ROOT / "asv.conf.json")
-    s.add_argument("--port", type=int, default=8080)
-    args = ap.parse_args(argv)
-    try:
-        if args.cmd == "publish":
-            print(publish(args.config))
-        elif args.cmd == "offline":
-            print(make_offline(args.html_dir))
-        elif args.cmd == "vendor":
-            fetch_from_npm(load_manifest(), args.dest)
-            print(f"vendored files re-fetched into {args.dest} and verified")
-        else:
-            site = html_dir_of(args.config)
-            print(f"serving {site} on http://127.0.0.1:{args.port}/ (Ctrl-C stops)")
-            serve(site, args.port)
-    except (SiteError, ParameterError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

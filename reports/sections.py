@@ -186,7 +186,7 @@ def timing_section(inputs: ReportInputs) -> Section:
     )
 
 
-ASV_COMMAND = "asv run --skip-existing HEAD~3..HEAD && python -m bench.asv_site publish"
+ASV_COMMAND = "asv run --skip-existing HEAD~3..HEAD && cnnbench asv-site publish"
 
 
 def history_section(inputs: ReportInputs) -> Section:

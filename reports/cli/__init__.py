@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "bench",
     "report",
     "gate",
+    "asv_site",
     "series",
     "complexity",
     "rf",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(
     name="cnnbench",
@@ -29,5 +30,5 @@ EXIT_USAGE = 2  # bad arguments (typer/click use 2 for their own usage errors to
 
 def usage_error(message: str) -> typer.Exit:
     """Print ``message`` as a usage error and return the exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}")
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(EXIT_USAGE)

@@ -65,7 +65,7 @@ def test_verify_detects_tampered_vendored_file(tmp_path):
 
 
 def test_verify_reports_missing_file(tmp_path):
-    with pytest.raises(SiteError, match=r"vendored file missing: .*run `python -m bench.asv_site"):
+    with pytest.raises(SiteError, match=r"vendored file missing: .*run `cnnbench asv-site vendor`"):
         verify_vendored(load_manifest(), tmp_path)
 
 

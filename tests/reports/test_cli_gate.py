@@ -68,3 +68,22 @@ def test_gate_unchanged_ratio_exits_0(tmp_path, monkeypatch):
     r = runner.invoke(app, ["gate", "check", "--baseline", str(_baseline(tmp_path))])
     assert r.exit_code == 0, r.output
     assert "gate passed" in r.output
+
+
+def test_asv_site_offline_on_a_folder_without_a_site_exits_2(tmp_path):
+    r = runner.invoke(app, ["asv-site", "offline", str(tmp_path)])
+    assert r.exit_code == 2
+    assert "must hold asv's index.html" in r.output
+
+
+def test_gate_asv_exit_code_is_the_gates(monkeypatch):
+    import bench.asv_gate as asv_gate
+    import bench.asv_gate_cli as asv_gate_cli
+
+    class Result:
+        exit_code = 1
+
+    monkeypatch.setattr(asv_gate, "run_gate", lambda *a, **k: Result())
+    monkeypatch.setattr(asv_gate_cli, "format_result", lambda r, s: "REGRESSION (fake)")
+    r = runner.invoke(app, ["gate", "asv", "A", "B", "--factor", "1.5"])
+    assert r.exit_code == 1 and "REGRESSION (fake)" in r.output
