@@ -182,6 +182,14 @@ def gate_baseline(
     rounds: Annotated[
         int, typer.Option("--rounds", min=6, help="Paired rounds per run.")
     ] = DEFAULT_ROUNDS,
+    neighbour: Annotated[
+        bool,
+        typer.Option(
+            "--neighbour/--no-neighbour",
+            help="Every other A/A run beside a memory-hungry neighbour process, so the "
+            "tolerances cover a busy machine.",
+        ),
+    ] = True,
 ) -> None:
     """Measure the baseline ratios and their A/A spread (what tolerances derive from)."""
     command = (
@@ -193,6 +201,7 @@ def gate_baseline(
         aa_runs=aa_runs,
         rounds=rounds,
         command=command,
+        neighbour=neighbour,
         progress=lambda s: err_console.print(f"  {s}"),
     )
     base.save(out)

@@ -127,3 +127,23 @@ def test_every_gate_workload_runs_plain_and_injected(w):
     assert len(plain) == 6 and all(math.isfinite(v) for v in plain)
     fn, _ = w.build(1.0)  # an extra full pass: roughly double the work
     fn()
+
+
+def test_neighbour_process_runs_inside_the_block_and_is_gone_after(monkeypatch):
+    import subprocess
+
+    import bench.gate_suite as suite
+
+    started = []
+    real_popen = subprocess.Popen
+
+    def spy(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(suite.subprocess, "Popen", spy)
+    with suite._neighbour(True):
+        assert len(started) == 1 and started[0].poll() is None  # running during the block
+    assert started[0].poll() is not None  # killed and reaped after it
+    with suite._neighbour(False):
+        assert len(started) == 1  # no neighbour when not asked
