@@ -148,6 +148,26 @@ class Claim:
         return f"{self.seed} {self.locator}"
 
 
+def claim_factory(family: str) -> Callable[..., Claim]:
+    """``make(slug, seed, locator, statement, check, slow=False)`` -> ``Claim("family.slug", ...)``.
+
+    Each family module builds its ``CLAIMS`` with one of these, so ids always
+    carry the family prefix.
+    """
+
+    def make(
+        slug: str,
+        seed: str,
+        locator: str,
+        statement: str,
+        check: Callable[[], CheckResult],
+        slow: bool = False,
+    ) -> Claim:
+        return Claim(f"{family}.{slug}", seed, locator, statement, check, slow=slow)
+
+    return make
+
+
 @dataclass(frozen=True)
 class ClaimResult:
     """A claim together with what checking it gave, and how long that took."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from analysis.claims import Claim
+from analysis.claims import Claim, claim_factory
 from analysis.examples import (
     check_ce_bias_gradient,
     check_ce_weight_gradient,
@@ -54,9 +54,7 @@ from analysis.seeds import (
     XU_THESIS,
 )
 
-
-def _c(slug, seed, locator, statement, check, slow=False) -> Claim:
-    return Claim(f"examples.{slug}", seed, locator, statement, check, slow=slow)
+_c = claim_factory("examples")
 
 
 _BP = "§3.2.5"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from analysis.claims import CheckResult, Claim
+from analysis.claims import CheckResult, Claim, claim_factory
 from analysis.normalization import bilici_forward, foundations_forward, xu_forward
 from analysis.normalization_backward import bilici_backward, xu_backward
 from analysis.normalization_checks import FormCheck, check_form, input_grad_scale
@@ -87,8 +87,7 @@ def _foundations_step3() -> CheckResult:
     )
 
 
-def _c(slug, seed, locator, statement, check, slow=False) -> Claim:
-    return Claim(f"normalization.{slug}", seed, locator, statement, check, slow=slow)
+_c = claim_factory("normalization")
 
 
 _ALG = "Algorithm 1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from analysis.claims import Claim
+from analysis.claims import claim_factory
 from analysis.seeds import BILICI, FOUNDATIONS, MSD_THESIS, PYTORCH_DOCS, XU_THESIS
 from analysis.shapes_checks import (
     check_bilici_full_padding,
@@ -36,8 +36,7 @@ def _eq22(w1: int, f: int, s: int, p: int) -> Fraction:
     return Fraction(w1 + 2 * p - 1 * (f - 1) - 1, s) + 1  # 001 eq. (2.2), dilation 1
 
 
-def _c(slug, seed, locator, statement, check, slow=False) -> Claim:
-    return Claim(f"shapes.{slug}", seed, locator, statement, check, slow=slow)
+_c = claim_factory("shapes")
 
 
 _FORMULAS = "§Useful Practical Formulas"

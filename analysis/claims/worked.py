@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analysis.claims import Claim
+from analysis.claims import claim_factory
 from analysis.seeds import BILICI, FOUNDATIONS, XU_THESIS
 from analysis.shapes_worked import (
     check_bilici_figure6,
@@ -14,9 +14,7 @@ from analysis.shapes_worked import (
     check_xu_fc_weights,
 )
 
-
-def _c(slug, seed, locator, statement, check, slow=False) -> Claim:
-    return Claim(f"worked.{slug}", seed, locator, statement, check, slow=slow)
+_c = claim_factory("worked")
 
 
 CLAIMS = (

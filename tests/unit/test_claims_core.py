@@ -12,6 +12,7 @@ from analysis.claims import (
     Correction,
     Verdict,
     all_claims,
+    claim_factory,
     compare_expected,
     confirmed,
     refuted,
@@ -107,3 +108,11 @@ def test_registry_ids_unique_and_sources_known():
     for c in claims:
         assert c.locator.strip(), c.id
     assert {c.seed for c in claims} <= {*SEEDS, "pytorch-docs", "paper"}
+
+
+def test_claim_factory_prefixes_the_family():
+    make = claim_factory("shapes")
+    c = make("demo", XU_THESIS, "§4.3", "a statement", lambda: None, slow=True)
+    assert (c.id, c.family, c.slow) == ("shapes.demo", "shapes", True)
+    with pytest.raises(ValueError, match=r"`id`='shapes\.Bad Slug'"):
+        make("Bad Slug", XU_THESIS, "§4.3", "s", lambda: None)
