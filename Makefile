@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.cnnbench-installed
 OUT ?= reports/out
 
-.PHONY: report test test-slow lint venv expect clean browser gate
+.PHONY: report test test-slow lint venv expect clean browser gate asv-machine history
 
 venv: $(STAMP)
 
@@ -23,27 +23,32 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-# The main job: every theory check, the short benchmark sweep, the HTML report,
-# and the report opened in headless Chromium (screenshot beside it).
+# The main job: every theory check, the short benchmark sweep, the asv site
+# (with the committed history, bench/asv_history), the HTML report, and the
+# report opened in headless Chromium (screenshot beside it).
 # BENCH_FLAGS=--resume continues an interrupted sweep instead of starting over.
 BENCH_FLAGS ?=
-report: $(STAMP) browser
+report: $(STAMP) browser asv-machine
 	@mkdir -p $(OUT)
 	$(BIN)/cnnbench check --json $(OUT)/check.json
 	$(BIN)/cnnbench bench --profile short --threads 1 --out $(OUT)/bench.jsonl $(BENCH_FLAGS)
+	$(BIN)/cnnbench asv-site publish
 	$(BIN)/cnnbench report --check $(OUT)/check.json --bench $(OUT)/bench.jsonl \
 	  --out $(OUT)/report.html --screenshot $(OUT)/report.png
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# asv needs a machine name once per host (~/.asv-machine.json); the smoke run
-# times every benchmark once in the dev venv and saves nothing (--dry-run).
+# asv needs a machine name once per host (~/.asv-machine.json); ci-2core is
+# the name the committed history (bench/asv_history) was recorded under.
 ASV_MACHINE ?= ci-2core
-test: $(STAMP) browser
+asv-machine: $(STAMP)
+	@test -f $(HOME)/.asv-machine.json || $(BIN)/asv machine --yes --machine $(ASV_MACHINE) >/dev/null
+
+# The smoke run times every benchmark once in the dev venv and saves nothing (--dry-run).
+test: $(STAMP) browser asv-machine
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q --doctest-modules analysis tests
-	@test -f $(HOME)/.asv-machine.json || $(BIN)/asv machine --yes --machine $(ASV_MACHINE) >/dev/null
 	$(BIN)/asv check -E existing
 	$(BIN)/asv run -E existing --quick --dry-run --show-stderr
 
@@ -59,6 +64,17 @@ browser:
 # The within-run performance gate (bench/gate.py) against the committed baseline.
 gate: $(STAMP)
 	$(BIN)/cnnbench gate check
+
+# Grow the committed asv history: measure main's commits since the newest
+# result (asv's NEW; ~4-5 min per commit on a 2-core VM), copy them into
+# bench/asv_history, and republish the site. Commit bench/asv_history after.
+# HISTORY_RANGE=<commit>^! measures a single commit instead.
+HISTORY_RANGE ?= NEW
+history: $(STAMP) asv-machine
+	$(BIN)/cnnbench asv-site restore
+	$(BIN)/asv run --skip-existing --show-stderr $(HISTORY_RANGE)
+	$(BIN)/cnnbench asv-site archive
+	$(BIN)/cnnbench asv-site publish
 
 # Regenerate the committed expected verdicts after an intended change.
 expect: $(STAMP)

@@ -16,10 +16,15 @@ load" screen. This module:
   wherever the vendored file is the very file the CDN serves);
 * refuses to finish if any CDN tag is left, or if the vendored bytes changed.
 
-Command line (``cnnbench asv-site``, in reports/cli/asv_site.py): ``publish`` (asv publish + the
-rewrite), ``offline DIR`` (the rewrite only), ``vendor`` (re-fetch from npm and
-verify against the manifest), ``serve`` (the site on 127.0.0.1; asv's page
-reads its JSON with XHR, which browsers refuse on ``file://``).
+Command line (``cnnbench asv-site``, in reports/cli/asv_site.py):
+
+* ``publish``: the committed history restored into ``results_dir`` (see
+  :mod:`bench.asv_archive`), then ``asv publish`` and the rewrite;
+* ``archive``: this checkout's results into the committed history;
+* ``offline DIR``: the rewrite only;
+* ``vendor``: re-fetch the libraries from npm and verify them against the manifest;
+* ``serve``: the site on 127.0.0.1 (asv's page reads its JSON with XHR, which
+  browsers refuse on ``file://``).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis._validation import ParameterError
+from bench.asv_archive import ARCHIVE, restore
 
 ROOT = Path(__file__).resolve().parents[1]
 VENDOR_DIR = ROOT / "reports" / "vendor" / "asv"
@@ -47,6 +53,15 @@ _REMOTE_TAG = re.compile(
     r"<(script|link)\b[^>]*\b(?:src|href)=\"(?:https?:)?//[^\"]*\"[^>]*>", re.IGNORECASE
 )
 _SRI = re.compile(r"\bintegrity=\"([^\"]+)\"")
+
+
+@dataclass(frozen=True)
+class Published:
+    """What :func:`publish` did."""
+
+    index: Path  # the offline site's index.html
+    restored: int  # result files copied from the committed archive into results_dir
+    results_dir: Path
 
 
 class SiteError(RuntimeError):
@@ -159,22 +174,47 @@ def make_offline(html_dir: Path, vendor_dir: Path = VENDOR_DIR) -> Path:
     return index
 
 
-def html_dir_of(config: Path) -> Path:
-    """``html_dir`` of an asv config, resolved against the config's folder."""
+def _conf_dir(config: Path, key: str) -> Path:
+    """A folder setting of an asv config, resolved against the config's folder."""
     from asv.config import Config  # the dev venv has asv; the bench package does not need it
 
     conf = Config.load(str(config))
-    return (Path(config).resolve().parent / conf.html_dir).resolve()
+    return (Path(config).resolve().parent / getattr(conf, key)).resolve()
 
 
-def publish(config: Path = ROOT / "asv.conf.json") -> Path:
-    """``asv publish`` then :func:`make_offline`; returns the site's index.html."""
-    subprocess.run(
-        [sys.executable, "-m", "asv", "publish", "--config", str(config)],
-        cwd=Path(config).resolve().parent,
-        check=True,
-    )
-    return make_offline(html_dir_of(config))
+def html_dir_of(config: Path) -> Path:
+    """``html_dir`` of an asv config."""
+    return _conf_dir(config, "html_dir")
+
+
+def results_dir_of(config: Path) -> Path:
+    """``results_dir`` of an asv config."""
+    return _conf_dir(config, "results_dir")
+
+
+def repo_of(config: Path) -> Path:
+    """The repository an asv config benchmarks (its ``repo``, a local path here)."""
+    return _conf_dir(config, "repo")
+
+
+def _asv(config: Path, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "asv", *args, "--config", str(config)],
+                   cwd=Path(config).resolve().parent, check=True)  # fmt: skip
+
+
+def publish(config: Path = ROOT / "asv.conf.json", archive_dir: Path = ARCHIVE) -> Published:
+    """Restore the committed history, ``asv publish``, then :func:`make_offline`.
+
+    ``asv publish`` needs ``benchmarks.json``, which only benchmark discovery
+    writes; a fresh clone has none, so discovery runs first in that case
+    (``asv run -E existing --bench just-discover``, which measures nothing).
+    """
+    results = results_dir_of(config)
+    restored = restore(archive_dir, results)
+    if not (results / "benchmarks.json").is_file():
+        _asv(config, "run", "-E", "existing", "--bench", "just-discover")
+    _asv(config, "publish")
+    return Published(make_offline(html_dir_of(config)), len(restored), results)
 
 
 def fetch_from_npm(files: tuple[VendoredFile, ...], dest: Path) -> None:

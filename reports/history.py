@@ -1,34 +1,63 @@
 """Per-benchmark history over commits from asv's results, and the steps asv flags.
 
-Reads the JSON files under asv's ``results_dir`` (one per machine, commit and
-environment) and runs asv's own step detection (``asv.step_detect``, the code
-behind ``asv publish``'s Regressions page) on each series, with the threshold
-from ``asv.conf.json``.
+Reads asv's result files (one per machine, commit and environment) from the
+committed archive (``bench/asv_history``, see :mod:`bench.asv_archive`) and
+from asv's own ``results_dir``, keeps only results whose benchmark code is the
+current one (as ``asv publish`` does, by each benchmark's version hash), and
+runs asv's own step detection (``asv.step_detect``, the code behind ``asv
+publish``'s Regressions page) on each series, with the threshold from
+``asv.conf.json``.
 """
 
 from __future__ import annotations
 
+import filecmp
 import itertools
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 DEFAULT_THRESHOLD = 0.05  # asv's default `regressions_thresholds`
+SERIES = ["machine", "env", "benchmark", "params"]  # one line of history
 
 
-def asv_history(results_dir: Path) -> pd.DataFrame:
-    """Tidy rows: machine, benchmark, params, commit, date, value (seconds or unit)."""
+def _files(results_dirs: Sequence[Path]) -> dict[tuple[str, str], tuple[Path, Path]]:
+    """(machine, file name) -> (file, the folder it came from).
+
+    A later folder's copy wins unless it is byte-identical to the earlier one
+    (a restored copy), so that the points keep the folder they came from.
+    """
+    files = {}
+    for d in results_dirs:
+        for path in sorted(Path(d).glob("*/*.json")):
+            key = (path.parent.name, path.name)
+            if path.name == "machine.json":
+                continue
+            if key in files and filecmp.cmp(files[key][0], path, shallow=False):
+                continue
+            files[key] = (path, Path(d))
+    return files
+
+
+def asv_history(results_dirs: Path | Sequence[Path]) -> pd.DataFrame:
+    """Tidy rows: machine, env, benchmark, params, commit, date, value, version, source.
+
+    ``results_dirs``: one asv results folder or several; when two hold the same
+    file (machine, commit, environment), the later folder's copy is used.
+    """
+    if isinstance(results_dirs, str | Path):
+        results_dirs = [results_dirs]
     rows = []
-    for path in sorted(results_dir.glob("*/*.json")):
-        if path.name == "machine.json":
-            continue
+    for path, source in _files(results_dirs).values():
         data = json.loads(path.read_text())
         columns = data.get("result_columns") or []
         if "result" not in columns or "params" not in columns:
             continue
         ri, pi = columns.index("result"), columns.index("params")
+        vi = columns.index("version") if "version" in columns else None
         for bench, entry in data.get("results", {}).items():
             values, params = entry[ri], entry[pi]
             if values is None:
@@ -38,12 +67,37 @@ def asv_history(results_dir: Path) -> pd.DataFrame:
                 if value is None or (isinstance(value, float) and math.isnan(value)):
                     continue
                 rows.append({
-                    "machine": path.parent.name, "benchmark": bench,
+                    "machine": path.parent.name, "env": data.get("env_name", ""),
+                    "benchmark": bench,
                     "params": ", ".join(str(p).strip("'") for p in combo),
                     "commit": data["commit_hash"][:8], "date": data.get("date", 0),
                     "value": float(value),
+                    "version": entry[vi] if vi is not None else None, "source": str(source),
                 })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def units(benchmarks_json: Path) -> dict[str, str]:
+    """Benchmark name -> unit ("seconds", or a ``track_*`` benchmark's own) from benchmarks.json."""
+    data = json.loads(Path(benchmarks_json).read_text())
+    return {name: b["unit"] for name, b in data.items() if isinstance(b, dict) and "unit" in b}
+
+
+def current_only(history: pd.DataFrame, benchmarks_json: Path) -> tuple[pd.DataFrame, int]:
+    """Rows whose benchmark still exists with the same version, and how many were dropped.
+
+    asv hashes each benchmark's source into its version; a result of another
+    version measured different code and would show as a false step.
+    """
+    if history.empty:
+        return history, 0
+    versions = {
+        name: b.get("version")
+        for name, b in json.loads(Path(benchmarks_json).read_text()).items()
+        if isinstance(b, dict)
+    }
+    keep = history.apply(lambda r: versions.get(r.benchmark, "-") == r.version, axis=1)
+    return history[keep].reset_index(drop=True), int((~keep).sum())
 
 
 def regressions(history: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
@@ -53,7 +107,7 @@ def regressions(history: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> 
     out = []
     if history.empty:
         return pd.DataFrame(out)
-    for (machine, bench, params), g in history.groupby(["machine", "benchmark", "params"]):
+    for (machine, _env, bench, params), g in history.groupby(SERIES):
         g = g.sort_values("date")
         if len(g) < 2:
             continue

@@ -212,19 +212,26 @@ def maxdepth_figure(frame: pd.DataFrame) -> Figure:
     return g.figure
 
 
-def history_figure(history: pd.DataFrame) -> Figure:
-    """One panel per benchmark: each parameter combination's value over commits (date order)."""
+def history_figure(history: pd.DataFrame, units: dict[str, str] | None = None) -> Figure:
+    """One panel per benchmark: each parameter combination's value over commits (date order).
+
+    ``units``: benchmark name -> unit (asv's ``benchmarks.json``), shown in the titles.
+    """
     d = history.sort_values("date").copy()
     order = list(dict.fromkeys(d["commit"]))
     d["commit #"] = d["commit"].map({c: i for i, c in enumerate(order)})
+    units = units or {}
+    d["panel"] = [f"{b} [{units[b]}]" if b in units else b for b in d["benchmark"]]
     g = sns.relplot(
-        data=d, x="commit #", y="value", hue="params", col="benchmark", col_wrap=2,
+        data=d, x="commit #", y="value", hue="params", col="panel", col_wrap=2,
         kind="line", marker="o", height=2.6, aspect=1.8, facet_kws={"sharey": False},
         legend=len(d["params"].unique()) <= 12,
     )  # fmt: skip
     g.set_titles("{col_name}", size=7)
     for ax in g.axes.flat:
         ax.set_yscale("log")
+        ax.set_xticks(range(len(order)), order, rotation=90, fontsize=6)
+    g.set_axis_labels("commit (oldest first)", "value")
     return g.figure
 
 

@@ -65,6 +65,14 @@ class CheckView:
         return sorted({r["seed"] for r in self.rows})
 
 
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it lies inside it, else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def load_check_rows(path: Path | None) -> tuple[dict[str, Any], ...]:
     """Rows of ``cnnbench check --json``, refuted first, then by seed and id."""
     if path is None or not path.exists():

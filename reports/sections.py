@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.asv_archive import ARCHIVE
 from reports import plots
 from reports.figures import figure_data_uri
-from reports.render import Figure, Section, Table
+from reports.render import Figure, Section, Table, display_path
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,8 @@ class ReportInputs:
     check_json: Path
     bench_jsonl: Path
     train_json: Path
-    asv_results: Path
+    asv_results: Path  # asv's results_dir (this checkout's runs)
+    asv_archive: Path = ARCHIVE  # the committed history (bench/asv_history)
     report_dir: Path = Path("reports/out")  # where the HTML goes: links are relative to it
 
 
@@ -186,20 +188,29 @@ def timing_section(inputs: ReportInputs) -> Section:
     )
 
 
-ASV_COMMAND = "asv run --skip-existing HEAD~3..HEAD && cnnbench asv-site publish"
+# How the history grows: measure main's new commits, archive them, commit the archive.
+HISTORY_COMMAND = "make history"
 
 
 def history_section(inputs: ReportInputs) -> Section:
     from reports import history
 
-    hist = history.asv_history(inputs.asv_results) if inputs.asv_results.is_dir() else None
+    dirs = [d for d in (inputs.asv_archive, inputs.asv_results) if d.is_dir()]
+    hist = history.asv_history(dirs)
     site = inputs.asv_results.parent / "html" / "index.html"
     links = ()
     if site.exists():
         links = ((f"the asv site (works offline): {site}", _relative_href(site, inputs)),)
-    if hist is None or hist.empty:
-        missing = f"no asv results with values under {inputs.asv_results}: run `{ASV_COMMAND}`"
-        return Section("history", "History over commits", ASV_COMMAND, links=links,
+    versions = inputs.asv_results / "benchmarks.json"
+    stale = 0
+    if versions.is_file():
+        hist, stale = history.current_only(hist, versions)
+    if hist.empty:
+        where = " or ".join(map(str, dirs)) or "any folder"
+        missing = (f"all {stale} asv results under {where} are of since-edited benchmarks"
+                   if stale else f"no asv results with values under {where}")  # fmt: skip
+        missing += f": run `{HISTORY_COMMAND}`"
+        return Section("history", "History over commits", HISTORY_COMMAND, links=links,
                        missing=(missing,))  # fmt: skip
     threshold = history.conf_threshold()
     steps = history.regressions(hist, threshold)
@@ -212,12 +223,34 @@ def history_section(inputs: ReportInputs) -> Section:
         ("benchmark", "params", "last good", "first bad", "before", "after", "factor"),
         rows,
     )
-    fig = Figure(figure_data_uri(plots.history_figure(hist)), (
-        f"{hist['benchmark'].nunique()} benchmarks over {hist['commit'].nunique()} commits "
-        f"from {inputs.asv_results} (asv's median per commit; log scale)."))  # fmt: skip
-    note = "" if rows else "asv's step detection flags no regression in this history."
-    return Section("history", "History over commits", ASV_COMMAND, figures=(fig,),
-                   tables=(table,) if rows else (), links=links, note=note)  # fmt: skip
+    units = history.units(versions) if versions.is_file() else {}
+    fig = Figure(figure_data_uri(plots.history_figure(hist, units)), (
+        f"{hist['benchmark'].nunique()} benchmarks over {hist['commit'].nunique()} commits of "
+        "main (asv's median per commit; log scale), "
+        f"{_history_provenance(hist, inputs)}"))  # fmt: skip
+    notes = [] if rows else ["asv's step detection flags no regression in this history."]
+    if stale:
+        notes.append(f"{stale} older results of since-edited benchmarks are left out, "
+                     "as `asv publish` leaves them out (their version hash differs).")  # fmt: skip
+    elif not versions.is_file():
+        notes.append(f"Benchmark versions were not checked: no {versions} "
+                     "(`cnnbench asv-site publish` writes it).")  # fmt: skip
+    return Section("history", "History over commits", HISTORY_COMMAND, figures=(fig,),
+                   tables=(table,) if rows else (), links=links, note=" ".join(notes))  # fmt: skip
+
+
+def _history_provenance(hist, inputs: ReportInputs) -> str:
+    """Where the points come from: which machines, committed archive vs this checkout."""
+    machines = ", ".join(sorted(hist["machine"].unique()))
+    per_source = hist.groupby("source")["commit"].nunique()
+    parts = []
+    for folder, label in ((inputs.asv_archive, "the committed history"),
+                          (inputs.asv_results, "this checkout's results")):  # fmt: skip
+        n = int(per_source.get(str(folder), 0))
+        if n:
+            parts.append(f"{n} commits read from {label}, {display_path(folder)}")
+    return (f"measured on machine {machines} with `asv run` ({'; '.join(parts)}). "
+            "Re-measure one commit: `asv run <commit>^!`.")  # fmt: skip
 
 
 def _relative_href(target: Path, inputs: ReportInputs) -> str:

@@ -18,3 +18,49 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+class AsvRepo:
+    """A throwaway git repository with an asv suite, its own HOME and git identity."""
+
+    def __init__(self, root, suite: str, conf: str, machine: str):
+        import os
+
+        self.repo, self.home = root / "repo", root / "home"
+        (self.repo / "benchmarks").mkdir(parents=True)
+        self.home.mkdir()
+        (self.repo / "benchmarks" / "__init__.py").write_text("")
+        (self.repo / "benchmarks" / "bench_tiny.py").write_text(suite)
+        (self.repo / "asv.conf.json").write_text(conf)
+        (self.repo / ".gitignore").write_text(".asv/\n")
+        # HOME keeps asv's machine file out of the user's; git needs an identity.
+        self.env = dict(os.environ, HOME=str(self.home), GIT_AUTHOR_NAME="t",
+                        GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
+                        GIT_COMMITTER_EMAIL="t@t")  # fmt: skip
+        self.run("git", "init", "-q", "-b", "main")
+        self.asv("machine", "--yes", "--machine", machine)
+
+    def run(self, *args: str) -> str:
+        import subprocess
+
+        done = subprocess.run(args, cwd=self.repo, env=self.env, check=True,
+                              capture_output=True, text=True)  # fmt: skip
+        return done.stdout.strip()
+
+    def asv(self, *args: str) -> str:
+        import sys
+
+        return self.run(sys.executable, "-m", "asv", *args)
+
+    def commit(self, message: str) -> str:
+        """Commit a one-line change; returns the new commit's hash."""
+        (self.repo / "step.txt").write_text(message)
+        self.run("git", "add", "-A")
+        self.run("git", "commit", "-qm", message)
+        return self.run("git", "rev-parse", "HEAD")
+
+
+@pytest.fixture(scope="session")
+def asv_repo():
+    """Factory: ``asv_repo(root, suite, conf, machine)`` -> :class:`AsvRepo`."""
+    return AsvRepo

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from analysis._validation import ParameterError
+from bench.asv_archive import ARCHIVE, archive, restore
 from bench.asv_site import (
     ROOT,
     VENDOR_DIR,
@@ -17,11 +18,17 @@ from bench.asv_site import (
     load_manifest,
     make_offline,
     publish,
+    repo_of,
+    results_dir_of,
     serve,
 )
 from reports.cli._app import app, console, usage_error
+from reports.render import display_path
 
-site_app = typer.Typer(help="The asv site, offline (vendored libraries).", no_args_is_help=True)
+site_app = typer.Typer(
+    help="asv's results and site: the committed history, the site offline (vendored libraries).",
+    no_args_is_help=True,
+)
 app.add_typer(site_app, name="asv-site")
 
 ConfigOpt = Annotated[Path, typer.Option("--config", help="asv.conf.json")]
@@ -36,8 +43,44 @@ def _run(fn, *args):
 
 @site_app.command("publish")
 def site_publish(config: ConfigOpt = ROOT / "asv.conf.json") -> None:
-    """`asv publish`, then rewrite the site to load the vendored libraries."""
-    console.print(_run(publish, config))
+    """Restore the committed history, `asv publish`, rewrite the site to load vendored files."""
+    done = _run(publish, config)
+    console.print(
+        f"{done.restored} result files restored from {display_path(ARCHIVE)} "
+        f"into {display_path(done.results_dir)}"
+    )
+    console.print(f"asv site (works offline): {display_path(done.index)}")
+
+
+@site_app.command("restore")
+def site_restore(config: ConfigOpt = ROOT / "asv.conf.json") -> None:
+    """Copy the committed history into asv's results folder (local files are kept)."""
+    results = _run(results_dir_of, config)
+    copied = restore(ARCHIVE, results)
+    console.print(
+        f"{len(copied)} result files restored from {display_path(ARCHIVE)} "
+        f"into {display_path(results)}"
+    )
+
+
+@site_app.command("archive")
+def site_archive(
+    config: ConfigOpt = ROOT / "asv.conf.json",
+    dest: Annotated[Path, typer.Option("--dest", help="The committed archive.")] = ARCHIVE,
+    branch: Annotated[str, typer.Option("--branch", help="Only commits on this branch.")] = "main",
+) -> None:
+    """Copy this checkout's finished asv results into the committed history (then commit it)."""
+    results = _run(results_dir_of, config)
+    done = _run(archive, results, dest, branch, repo_of(config))
+    counts: dict[str, int] = {}
+    for a in done:
+        counts[a.status] = counts.get(a.status, 0) + 1
+        if a.status.startswith("left out"):
+            console.print(f"  {a.path.parent.name}/{a.path.name[:8]}: {a.status}")
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no results"
+    console.print(f"{display_path(results)} -> {display_path(dest)}: {summary}")
+    if counts.get("new") or counts.get("updated"):
+        console.print(f"commit them: git add {display_path(dest)} && git commit")
 
 
 @site_app.command("offline")

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from bench.asv_archive import ARCHIVE
 from reports.cli._app import EXIT_FAILED, app, console, err_console, usage_error
 from reports.render import load_check_rows, render_html
 from reports.sections import ReportInputs, build_sections
@@ -29,6 +30,10 @@ def report(
     asv_dir: Annotated[
         Path, typer.Option("--asv-results", help="asv results folder (history section).")
     ] = Path(".asv/results"),
+    archive_dir: Annotated[
+        Path,
+        typer.Option("--asv-history", help="The committed asv history (bench/asv_history)."),
+    ] = ARCHIVE,
     out: Annotated[Path, typer.Option("--out", help="Where to write the HTML.")] = DEFAULT_OUT
     / "report.html",
     screenshot: Annotated[
@@ -41,7 +46,9 @@ def report(
     ] = None,
 ) -> None:
     """Render the HTML report; sections whose results are missing say which command makes them."""
-    inputs = ReportInputs(check_json, bench_jsonl, train_json, asv_dir, out.parent)
+    inputs = ReportInputs(
+        check_json, bench_jsonl, train_json, asv_dir, asv_archive=archive_dir, report_dir=out.parent
+    )
     sections = build_sections(inputs, progress=lambda name: err_console.print(f"  {name}"))
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     html = render_html(load_check_rows(check_json), sections, generated=generated)

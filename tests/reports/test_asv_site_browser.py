@@ -16,8 +16,6 @@ import http.server
 import os
 import re
 import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -64,35 +62,15 @@ def browser():
     return inspect_page
 
 
-def _run(args, cwd, env):
-    subprocess.run(args, cwd=cwd, env=env, check=True, capture_output=True, text=True)
-
-
 @pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
+def published(tmp_path_factory, asv_repo) -> Path:
     """A real ``asv publish`` output with two commits of results."""
-    root = tmp_path_factory.mktemp("asvsite")
-    repo, home = root / "repo", root / "home"
-    (repo / "benchmarks").mkdir(parents=True)
-    home.mkdir()
-    (repo / "benchmarks" / "__init__.py").write_text("")
-    (repo / "benchmarks" / "bench_tiny.py").write_text(SUITE)
-    (repo / "asv.conf.json").write_text(CONF)
-    # HOME keeps asv's machine file out of the user's; git needs an identity.
-    env = dict(os.environ, HOME=str(home), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
-    asv = [sys.executable, "-m", "asv"]
-    _run(["git", "init", "-q", "-b", "main"], repo, env)
-    _run([*asv, "machine", "--yes", "--machine", "fixture"], repo, env)
+    r = asv_repo(tmp_path_factory.mktemp("asvsite"), SUITE, CONF, "fixture")
     for i in range(2):
-        (repo / "step.txt").write_text(str(i))
-        _run(["git", "add", "-A"], repo, env)
-        _run(["git", "commit", "-qm", f"step {i}"], repo, env)
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, env=env, check=True,
-                             capture_output=True, text=True).stdout.strip()
-        _run([*asv, "run", "-E", "existing", "--set-commit-hash", sha, "--quick"], repo, env)
-    _run([*asv, "publish"], repo, env)
-    return repo / ".asv" / "html"
+        sha = r.commit(f"step {i}")
+        r.asv("run", "-E", "existing", "--set-commit-hash", sha, "--quick")
+    r.asv("publish")
+    return r.repo / ".asv" / "html"
 
 
 @pytest.fixture(scope="module")

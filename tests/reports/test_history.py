@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from reports.history import asv_history, conf_threshold, regressions
+from reports.history import asv_history, conf_threshold, regressions, units
 
 COLUMNS = ["result", "params", "version", "started_at", "duration"]
 
@@ -42,3 +42,56 @@ def test_asv_step_detection_flags_a_2x_step_only_where_it_is(tmp_path):
 
 def test_conf_threshold_reads_the_project_config():
     assert conf_threshold() > 0
+
+
+def _inputs(tmp_path, archive, local):
+    from reports.sections import ReportInputs
+
+    none = tmp_path / "none.json"
+    return ReportInputs(none, none, none, local, asv_archive=archive, report_dir=tmp_path)
+
+
+def test_history_section_says_where_its_points_come_from(tmp_path):
+    from reports.sections import history_section
+
+    for i in range(3):
+        _write(tmp_path, i, 1.0e-3, 2.0e-3)
+    local = tmp_path / "local"
+    local.mkdir()
+    described = {"version": "v", "unit": "seconds"}
+    (local / "benchmarks.json").write_text(
+        json.dumps({"bench_act.TimeAct.time_forward": described, "version": 2})
+    )
+    section = history_section(_inputs(tmp_path, tmp_path / "results", local))
+    assert not section.missing and len(section.figures) == 1
+    caption = section.figures[0].caption
+    assert "1 benchmarks over 3 commits" in caption
+    assert "3 commits read from the committed history" in caption and "machine box" in caption
+    assert section.command == "make history"
+    assert units(local / "benchmarks.json") == {"bench_act.TimeAct.time_forward": "seconds"}
+
+
+def test_history_section_leaves_out_results_of_edited_benchmarks(tmp_path):
+    from reports.sections import history_section
+
+    for i in range(3):
+        _write(tmp_path, i, 1.0e-3, 2.0e-3)
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "benchmarks.json").write_text(json.dumps(
+        {"bench_act.TimeAct.time_forward": {"version": "edited"}}))  # fmt: skip
+    section = history_section(_inputs(tmp_path, tmp_path / "results", local))
+    assert section.figures == ()
+    assert section.missing[0].startswith("all 6 asv results under")
+    assert section.missing[0].endswith("are of since-edited benchmarks: run `make history`")
+    unchecked = history_section(_inputs(tmp_path, tmp_path / "results", tmp_path / "nowhere"))
+    assert "versions were not checked" in unchecked.note
+
+
+def test_history_section_without_any_results_names_the_command(tmp_path):
+    from reports.sections import history_section
+
+    section = history_section(_inputs(tmp_path, tmp_path / "a", tmp_path / "b"))
+    assert section.figures == () and section.missing == (
+        "no asv results with values under any folder: run `make history`",
+    )
