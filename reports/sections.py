@@ -200,7 +200,8 @@ def history_section(inputs: ReportInputs) -> Section:
     site = inputs.asv_results.parent / "html" / "index.html"
     links = ()
     if site.exists():
-        links = ((f"the asv site (works offline): {site}", _relative_href(site, inputs)),)
+        links = ((f"the asv site, offline: {site} (serve it with `cnnbench asv-site serve`: "
+                   "browsers refuse its data over file://)", _relative_href(site, inputs)),)
     versions = inputs.asv_results / "benchmarks.json"
     stale = 0
     if versions.is_file():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -13,8 +16,19 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (CI logs, files) gets 120 columns instead of rich's 80, so that
+# tables keep workload names whole; a terminal, or COLUMNS, sets its own width.
+PIPED_WIDTH = 120
+
+
+def _width(stream) -> int | None:
+    if "COLUMNS" in os.environ or stream.isatty():
+        return None
+    return PIPED_WIDTH
+
+
+console = Console(width=_width(sys.stdout))
+err_console = Console(stderr=True, width=_width(sys.stderr))
 
 
 @app.callback()
