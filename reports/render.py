@@ -73,6 +73,13 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def relative_href(target: Path, report_dir: Path) -> str:
+    """A link from the report's folder to ``target`` that works wherever both are moved together."""
+    import os
+
+    return Path(os.path.relpath(Path(target).resolve(), Path(report_dir).resolve())).as_posix()
+
+
 def load_check_rows(path: Path | None) -> tuple[dict[str, Any], ...]:
     """Rows of ``cnnbench check --json``, refuted first, then by seed and id."""
     if path is None or not path.exists():

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.asv_archive import ARCHIVE
-from reports import plots
+from reports import plots, plots_timing
 from reports.figures import figure_data_uri
-from reports.render import Figure, Section, Table, display_path
+from reports.history_section import history_section
+from reports.render import Figure, Section, Table
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def read_bench(path: Path) -> tuple[dict | None, list[dict]]:
 
 def timing_section(inputs: ReportInputs) -> Section:
     header, records = read_bench(inputs.bench_jsonl)
-    df = plots.bench_frame(records)
+    df = plots_timing.bench_frame(records)
     if df.empty:
         return Section(
             "timings",
@@ -137,37 +138,37 @@ def timing_section(inputs: ReportInputs) -> Section:
         figs.append(Figure(figure_data_uri(make()), caption))
 
     add(
-        lambda: plots.activation_time_figure(df),
+        lambda: plots_timing.activation_time_figure(df),
         "Median time per call of every activation (eager, as a user calls it), by dtype, "
         "direction and size.",
     )
     add(
-        lambda: plots.activation_roofline_figure(df),
+        lambda: plots_timing.activation_roofline_figure(df),
         "The same timings as a percentage of the machine's measured limit (memory bandwidth "
         "of the level the working set lives in, or matrix FLOP/s), from the fewest bytes "
         "each op must move.",
     )
-    ratios = plots.implementation_ratio_frame(df)
+    ratios = plots_timing.implementation_ratio_frame(df)
     if ratios.empty:
         missing.append("no alternative implementations in these results")
     else:
         add(
-            lambda: plots.implementation_figure(ratios),
+            lambda: plots_timing.implementation_figure(ratios),
             "Implementations side by side: time relative to the eager form of the same op "
             "(below 1: faster), for the texts' custom activations (Sigmoid*, regularized ReLU, "
             "RReLU train/eval) and fused variants.",
         )
-    speed = plots.layout_speedup_frame(df)
+    speed = plots_timing.layout_speedup_frame(df)
     if speed.empty:
         missing.append("no convolution results with both layouts")
     else:
         add(
-            lambda: plots.layout_heatmap(speed),
+            lambda: plots_timing.layout_heatmap(speed),
             "NCHW vs channels_last: NCHW time over channels_last time per convolution layer of "
             "the texts' networks and sweeps (above 1: channels_last faster).",
         )
     add(
-        lambda: plots.roofline_figure(df, (header or {}).get("ceilings") or {}),
+        lambda: plots_timing.roofline_figure(df, (header or {}).get("ceilings") or {}),
         "Roofline: every workload at its arithmetic intensity and achieved rate, under the "
         "ceilings measured in the same run.",
     )
@@ -186,79 +187,6 @@ def timing_section(inputs: ReportInputs) -> Section:
         missing=tuple(missing),
         note=f"{len(df)} workloads from {inputs.bench_jsonl}.",
     )
-
-
-# How the history grows: measure main's new commits, archive them, commit the archive.
-HISTORY_COMMAND = "make history"
-
-
-def history_section(inputs: ReportInputs) -> Section:
-    from reports import history
-
-    dirs = [d for d in (inputs.asv_archive, inputs.asv_results) if d.is_dir()]
-    hist = history.asv_history(dirs)
-    site = inputs.asv_results.parent / "html" / "index.html"
-    links = ()
-    if site.exists():
-        links = ((f"the asv site, offline: {site} (serve it with `cnnbench asv-site serve`: "
-                   "browsers refuse its data over file://)", _relative_href(site, inputs)),)
-    versions = inputs.asv_results / "benchmarks.json"
-    stale = 0
-    if versions.is_file():
-        hist, stale = history.current_only(hist, versions)
-    if hist.empty:
-        where = " or ".join(map(str, dirs)) or "any folder"
-        missing = (f"all {stale} asv results under {where} are of since-edited benchmarks"
-                   if stale else f"no asv results with values under {where}")  # fmt: skip
-        missing += f": run `{HISTORY_COMMAND}`"
-        return Section("history", "History over commits", HISTORY_COMMAND, links=links,
-                       missing=(missing,))  # fmt: skip
-    threshold = history.conf_threshold()
-    steps = history.regressions(hist, threshold)
-    rows = tuple(
-        (r.benchmark, r.params, r["last good"], r["first bad"], f"{r.before:.3g}", f"{r.after:.3g}",
-         f"{r.factor:.2f}x") for _, r in steps.iterrows()
-    )  # fmt: skip
-    table = Table(
-        f"steps asv's detector flags (threshold {threshold:.0%}, as `asv publish` would)",
-        ("benchmark", "params", "last good", "first bad", "before", "after", "factor"),
-        rows,
-    )
-    units = history.units(versions) if versions.is_file() else {}
-    fig = Figure(figure_data_uri(plots.history_figure(hist, units)), (
-        f"{hist['benchmark'].nunique()} benchmarks over {hist['commit'].nunique()} commits of "
-        "main (asv's median per commit; log scale), "
-        f"{_history_provenance(hist, inputs)}"))  # fmt: skip
-    notes = [] if rows else ["asv's step detection flags no regression in this history."]
-    if stale:
-        notes.append(f"{stale} older results of since-edited benchmarks are left out, "
-                     "as `asv publish` leaves them out (their version hash differs).")  # fmt: skip
-    elif not versions.is_file():
-        notes.append(f"Benchmark versions were not checked: no {versions} "
-                     "(`cnnbench asv-site publish` writes it).")  # fmt: skip
-    return Section("history", "History over commits", HISTORY_COMMAND, figures=(fig,),
-                   tables=(table,) if rows else (), links=links, note=" ".join(notes))  # fmt: skip
-
-
-def _history_provenance(hist, inputs: ReportInputs) -> str:
-    """Where the points come from: which machines, committed archive vs this checkout."""
-    machines = ", ".join(sorted(hist["machine"].unique()))
-    per_source = hist.groupby("source")["commit"].nunique()
-    parts = []
-    for folder, label in ((inputs.asv_archive, "the committed history"),
-                          (inputs.asv_results, "this checkout's results")):  # fmt: skip
-        n = int(per_source.get(str(folder), 0))
-        if n:
-            parts.append(f"{n} commits read from {label}, {display_path(folder)}")
-    return (f"measured on machine {machines} with `asv run` ({'; '.join(parts)}). "
-            "Re-measure one commit: `asv run <commit>^!`.")  # fmt: skip
-
-
-def _relative_href(target: Path, inputs: ReportInputs) -> str:
-    """A link that works from the report's folder (reports/out/) to ``target``."""
-    import os
-
-    return Path(os.path.relpath(target.resolve(), inputs.report_dir.resolve())).as_posix()
 
 
 def machine_section(inputs: ReportInputs) -> Section:

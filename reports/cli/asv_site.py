@@ -49,7 +49,10 @@ def site_publish(config: ConfigOpt = ROOT / "asv.conf.json") -> None:
         f"{done.restored} result files restored from {display_path(ARCHIVE)} "
         f"into {display_path(done.results_dir)}"
     )
-    console.print(f"asv site (works offline): {display_path(done.index)}")
+    console.print(
+        f"asv site (works offline): {display_path(done.index)}; "
+        "view it with `cnnbench asv-site serve`"
+    )
 
 
 @site_app.command("restore")

@@ -52,7 +52,7 @@ def _inputs(tmp_path, archive, local):
 
 
 def test_history_section_says_where_its_points_come_from(tmp_path):
-    from reports.sections import history_section
+    from reports.history_section import history_section
 
     for i in range(3):
         _write(tmp_path, i, 1.0e-3, 2.0e-3)
@@ -72,7 +72,7 @@ def test_history_section_says_where_its_points_come_from(tmp_path):
 
 
 def test_history_section_leaves_out_results_of_edited_benchmarks(tmp_path):
-    from reports.sections import history_section
+    from reports.history_section import history_section
 
     for i in range(3):
         _write(tmp_path, i, 1.0e-3, 2.0e-3)
@@ -89,7 +89,7 @@ def test_history_section_leaves_out_results_of_edited_benchmarks(tmp_path):
 
 
 def test_history_section_without_any_results_names_the_command(tmp_path):
-    from reports.sections import history_section
+    from reports.history_section import history_section
 
     section = history_section(_inputs(tmp_path, tmp_path / "a", tmp_path / "b"))
     assert section.figures == () and section.missing == (

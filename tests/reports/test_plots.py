@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from reports import plots
+from reports import plots, plots_timing
 
 # A short-profile-like grid: 1M forward and backward, 32M forward only.
 CELLS = [("1M", "forward", ("relu", "tanh", "gelu")), ("1M", "backward", ("relu", "tanh")),
@@ -22,7 +22,9 @@ def _frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@pytest.mark.parametrize("make", [plots.activation_time_figure, plots.activation_roofline_figure])
+@pytest.mark.parametrize(
+    "make", [plots_timing.activation_time_figure, plots_timing.activation_roofline_figure]
+)
 def test_activation_bars_name_every_op_and_draw_no_empty_panel(make):
     fig = make(_frame())
     fig.canvas.draw()
