@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 
 from bench.gate import BaselineEntry, Verdict, decide_confirmed, paired_log_ratios
+from bench.machine import cpu_model
 
 Thunk = Callable[[], object]
 # 2**21 float32 = 8 MiB per tensor: input + output (16 MiB) sit in this
@@ -220,17 +221,6 @@ def pin_allocator() -> str:
     except OSError:
         ok = False
     return f"glibc mmap/trim thresholds pinned at {PINNED_THRESHOLD}" if ok else "not pinned"
-
-
-def cpu_model() -> str:
-    """The CPU's model name (ratios are only comparable on the same kind of CPU)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def machine_info() -> dict:

@@ -148,14 +148,15 @@ def flags_snapshot() -> Flags:
     )
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The CPU's model name (ratios and times are only comparable on the same kind of CPU)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or "unknown"
+    return platform.processor() or platform.machine() or "unknown"
 
 
 def _governor() -> str | None:
@@ -175,7 +176,7 @@ def machine_info() -> dict:
         "hostname": platform.node(),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cpu_count": os.cpu_count(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "governor": _governor(),

@@ -77,13 +77,18 @@ def asv_history(results_dirs: Path | Sequence[Path]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def units(benchmarks_json: Path) -> dict[str, str]:
-    """Benchmark name -> unit ("seconds", or a ``track_*`` benchmark's own) from benchmarks.json."""
+def benchmark_descriptions(benchmarks_json: Path) -> dict[str, dict]:
+    """asv's ``benchmarks.json``: benchmark name -> its description (version, unit, ...)."""
     data = json.loads(Path(benchmarks_json).read_text())
-    return {name: b["unit"] for name, b in data.items() if isinstance(b, dict) and "unit" in b}
+    return {name: b for name, b in data.items() if isinstance(b, dict)}
 
 
-def current_only(history: pd.DataFrame, benchmarks_json: Path) -> tuple[pd.DataFrame, int]:
+def units(described: dict[str, dict]) -> dict[str, str]:
+    """Benchmark name -> unit ("seconds", or a ``track_*`` benchmark's own)."""
+    return {name: b["unit"] for name, b in described.items() if "unit" in b}
+
+
+def current_only(history: pd.DataFrame, described: dict[str, dict]) -> tuple[pd.DataFrame, int]:
     """Rows whose benchmark still exists with the same version, and how many were dropped.
 
     asv hashes each benchmark's source into its version; a result of another
@@ -91,12 +96,8 @@ def current_only(history: pd.DataFrame, benchmarks_json: Path) -> tuple[pd.DataF
     """
     if history.empty:
         return history, 0
-    versions = {
-        name: b.get("version")
-        for name, b in json.loads(Path(benchmarks_json).read_text()).items()
-        if isinstance(b, dict)
-    }
-    keep = history.apply(lambda r: versions.get(r.benchmark, "-") == r.version, axis=1)
+    versions = {name: b.get("version") for name, b in described.items()}
+    keep = history["benchmark"].map(versions) == history["version"]
     return history[keep].reset_index(drop=True), int((~keep).sum())
 
 

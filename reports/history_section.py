@@ -25,9 +25,10 @@ def history_section(inputs: ReportInputs) -> Section:
                 "browsers refuse its data over file://)")  # fmt: skip
         links = ((text, relative_href(site, inputs.report_dir)),)
     versions = inputs.asv_results / "benchmarks.json"
+    described = history.benchmark_descriptions(versions) if versions.is_file() else None
     stale = 0
-    if versions.is_file():
-        hist, stale = history.current_only(hist, versions)
+    if described is not None:
+        hist, stale = history.current_only(hist, described)
     if hist.empty:
         where = " or ".join(map(str, dirs)) or "any folder"
         missing = (f"all {stale} asv results under {where} are of since-edited benchmarks"
@@ -46,8 +47,7 @@ def history_section(inputs: ReportInputs) -> Section:
         ("benchmark", "params", "last good", "first bad", "before", "after", "factor"),
         rows,
     )
-    units = history.units(versions) if versions.is_file() else {}
-    fig = Figure(figure_data_uri(plots.history_figure(hist, units)), (
+    fig = Figure(figure_data_uri(plots.history_figure(hist, history.units(described or {}))), (
         f"{hist['benchmark'].nunique()} benchmarks over {hist['commit'].nunique()} commits of "
         "main (asv's median per commit; log scale), "
         f"{_history_provenance(hist, inputs)}"))  # fmt: skip
@@ -55,7 +55,7 @@ def history_section(inputs: ReportInputs) -> Section:
     if stale:
         notes.append(f"{stale} older results of since-edited benchmarks are left out, "
                      "as `asv publish` leaves them out (their version hash differs).")  # fmt: skip
-    elif not versions.is_file():
+    elif described is None:
         notes.append(f"Benchmark versions were not checked: no {versions} "
                      "(`cnnbench asv-site publish` writes it).")  # fmt: skip
     return Section("history", "History over commits", HISTORY_COMMAND, figures=(fig,),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.asv_archive import ARCHIVE
+from bench.machine import cpu_model
 from reports import plots, plots_timing
 from reports.figures import figure_data_uri
 from reports.history_section import history_section
@@ -199,7 +200,7 @@ def machine_section(inputs: ReportInputs) -> Section:
     rows = [
         ("python", platform.python_version()),
         ("platform", platform.platform()),
-        ("processor", _cpu_model()),
+        ("processor", cpu_model()),
         ("torch", torch.__version__),
         ("cuda available", str(torch.cuda.is_available())),
         ("intra-op threads", str(torch.get_num_threads())),
@@ -239,13 +240,3 @@ def machine_section(inputs: ReportInputs) -> Section:
     return Section(
         "machine", "The machine", f"{BENCH_COMMAND}; cnnbench report", tables=tuple(tables)
     )
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"

@@ -25,9 +25,9 @@ from bench.gate_suite import (
     GATE_NAMES,
     Baseline,
     build_baseline,
-    cpu_model,
     run_gate,
 )
+from bench.machine import cpu_model
 from reports.cli._app import (
     EXIT_FAILED,
     EXIT_OK,

@@ -13,7 +13,7 @@ import pytest
 
 from analysis._validation import ParameterError
 from bench.asv_archive import archive, has_values, on_branch, restore
-from reports.history import asv_history, current_only
+from reports.history import asv_history, benchmark_descriptions, current_only
 
 SUITE = """
 class TimeTiny:
@@ -122,7 +122,7 @@ def test_history_reads_both_folders_and_drops_stale_versions(tiny, tmp_path):
     versions["bench_tiny.TimeTiny.time_sum"]["version"] = "edited since"
     edited = tmp_path / "benchmarks.json"
     edited.write_text(json.dumps(versions))
-    kept, stale = current_only(asv_history([dest]), edited)
+    kept, stale = current_only(asv_history([dest]), benchmark_descriptions(edited))
     assert stale == 2 and set(kept["benchmark"]) == {"bench_tiny.TimeTiny.track_answer"}
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
-from reports.history import asv_history, conf_threshold, regressions, units
+from reports.history import (
+    asv_history,
+    benchmark_descriptions,
+    conf_threshold,
+    regressions,
+    units,
+)
 
 COLUMNS = ["result", "params", "version", "started_at", "duration"]
 
@@ -68,7 +74,8 @@ def test_history_section_says_where_its_points_come_from(tmp_path):
     assert "1 benchmarks over 3 commits" in caption
     assert "3 commits read from the committed history" in caption and "machine box" in caption
     assert section.command == "make history"
-    assert units(local / "benchmarks.json") == {"bench_act.TimeAct.time_forward": "seconds"}
+    described = benchmark_descriptions(local / "benchmarks.json")
+    assert units(described) == {"bench_act.TimeAct.time_forward": "seconds"}
 
 
 def test_history_section_leaves_out_results_of_edited_benchmarks(tmp_path):
