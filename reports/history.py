@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_THRESHOLD = 0.05  # asv's default `regressions_thresholds`
 SERIES = ["machine", "env", "benchmark", "params"]  # one line of history
 
@@ -124,13 +125,13 @@ def regressions(history: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> 
     return pd.DataFrame(out)
 
 
-def conf_threshold(conf_path: Path = Path("asv.conf.json")) -> float:
-    """The ``regressions_thresholds`` default from asv.conf.json (asv allows // comments)."""
+def conf_threshold(conf_path: Path = ROOT / "asv.conf.json") -> float:
+    """The ``regressions_thresholds`` default of an asv config, read by asv's own loader."""
+    from asv.config import Config
+    from asv.util import UserError
+
     try:
-        text = "\n".join(line.split("//", 1)[0] if line.lstrip().startswith("//") else line
-                         for line in conf_path.read_text().splitlines())  # fmt: skip
-        return float(
-            json.loads(text).get("regressions_thresholds", {}).get(".*", DEFAULT_THRESHOLD)
-        )
-    except (OSError, ValueError):
+        thresholds = Config.load(str(conf_path)).regressions_thresholds
+    except (OSError, ValueError, UserError):
         return DEFAULT_THRESHOLD
+    return float(thresholds.get(".*", DEFAULT_THRESHOLD))

@@ -102,3 +102,11 @@ def test_history_section_without_any_results_names_the_command(tmp_path):
     assert section.figures == () and section.missing == (
         "no asv results with values under any folder: run `make history`",
     )
+
+
+def test_conf_threshold_reads_a_commented_config_and_falls_back(tmp_path):
+    conf = tmp_path / "asv.conf.json"
+    conf.write_text('{\n  // asv allows comments\n  "version": 1, "repo": ".",\n'
+                    '  "regressions_thresholds": {".*": 0.2},\n}\n')  # fmt: skip
+    assert conf_threshold(conf) == 0.2
+    assert conf_threshold(tmp_path / "missing.json") == 0.05  # asv's default
