@@ -61,7 +61,10 @@ def result_files(results_dir: Path) -> list[Path]:
 
 def has_values(path: Path) -> bool:
     """True when the result file holds at least one measured value."""
-    data = json.loads(Path(path).read_text())
+    return _holds_values(json.loads(Path(path).read_text()))
+
+
+def _holds_values(data: dict) -> bool:
     columns = data.get("result_columns") or []
     if "result" not in columns:
         return False
@@ -97,8 +100,9 @@ def archive(
         raise ParameterError("results_dir", str(results_dir), "an asv results folder (asv run)")
     done = []
     for path in result_files(results_dir):
-        commit = json.loads(path.read_text()).get("commit_hash", "")
-        if not has_values(path):
+        data = json.loads(path.read_text())
+        commit = data.get("commit_hash", "")
+        if not _holds_values(data):
             done.append(Archived(path, "left out: no values"))
             continue
         if not commit or not on_branch(commit, branch, repo):
