@@ -1,31 +1,73 @@
 # The README's two commands: `make report` (the main job) and `make test`.
-# Both create the project's virtual environment when it is missing.
+# Both create the project's virtual environment when it is missing, installing
+# every Python dependency at the exact version in the committed lock
+# (requirements/lock.txt, written by `make lock`), so a fresh clone gets what
+# CI tested. torch is the one exception: the pinned local CPU build
+# (TORCH_SPEC), or whatever torch the Python already has.
 #
 # GPU machine with a CUDA torch already installed in some Python:
 #   make report VENV_ARGS=--system-site-packages PYTHON=/path/to/that/python
 # The venv then sees that torch, `import torch` succeeds, and the pinned CPU
 # build is not installed. Or point VENV at an existing venv that has torch.
+#
+# Against the newest releases instead of the lock (a separate venv, .venv-newest):
+#   make test LOCK=none
 PYTHON ?= python3
+LOCK ?= requirements/lock.txt
+ifeq ($(LOCK),none)
+VENV ?= .venv-newest
+PIP_LOCK := --upgrade --upgrade-strategy eager
+LOCK_DEP :=
+else
 VENV ?= .venv
+PIP_LOCK := --constraint $(LOCK)
+LOCK_DEP := $(LOCK)
+endif
 VENV_ARGS ?=
 TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.cnnbench-installed
 OUT ?= reports/out
 
-.PHONY: report test test-slow lint venv expect clean browser gate asv-machine history
+.PHONY: report test test-slow lint venv lock expect verdicts clean browser gate asv-machine history
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The build backend comes from the lock too (--no-build-isolation), so not even
+# the editable install's build step takes whatever the registry serves today.
+$(STAMP): pyproject.toml $(LOCK_DEP)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV_ARGS) $(VENV)
 	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q $(PIP_LOCK) setuptools wheel
+	$(BIN)/python -m pip install -q $(PIP_LOCK) --no-build-isolation -e '.[dev]'
 	@touch $(STAMP)
+
+# Rewrite the lock from the newest releases: a throwaway venv gets torch
+# (TORCH_SPEC) and `.[dev]` unconstrained, and `pip freeze` of it, less torch
+# and the project itself, is the new lock. Then run `make test` (and
+# `make verdicts`) and commit requirements/lock.txt with what changed.
+LOCK_VENV ?= /tmp/cnnbench-lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -q "$(TORCH_SPEC)"
+	$(LOCK_VENV)/bin/python -m pip install -q --upgrade setuptools wheel
+	$(LOCK_VENV)/bin/python -m pip install -q -e '.[dev]'
+	@mkdir -p requirements
+	@{ echo "# The exact versions \`make test\` and \`make report\` install (pip constraints)."; \
+	   echo "# Written by \`make lock\` on $$(date -u +%Y-%m-%d) with $$($(LOCK_VENV)/bin/python -V),"; \
+	   echo "# $$(uname -m); torch is not here: the Makefile installs $(TORCH_SPEC) (or keeps"; \
+	   echo "# the torch the Python already has). Do not edit by hand: run \`make lock\`."; \
+	   $(LOCK_VENV)/bin/python -m pip freeze --all --exclude-editable \
+	     | grep -v -E '^(pip|torch)==' | LC_ALL=C sort -f; } > requirements/lock.txt
+	rm -rf $(LOCK_VENV)
+	@echo "wrote requirements/lock.txt ($$(grep -c '==' requirements/lock.txt) pins)"
 
 # The main job: every theory check, the short benchmark sweep, the asv site
 # (with the committed history, bench/asv_history), the HTML report, and the
-# report opened in headless Chromium (screenshot beside it).
+# report opened in headless Chromium (screenshot beside it). Verdicts that
+# differ from tests/expected_verdicts.json are named on the console and in a
+# note at the top of the report.
 # BENCH_FLAGS=--resume continues an interrupted sweep instead of starting over.
 BENCH_FLAGS ?=
 report: $(STAMP) browser asv-machine
@@ -34,7 +76,7 @@ report: $(STAMP) browser asv-machine
 	$(BIN)/cnnbench bench --profile short --threads 1 --out $(OUT)/bench.jsonl $(BENCH_FLAGS)
 	$(BIN)/cnnbench asv-site publish
 	$(BIN)/cnnbench report --check $(OUT)/check.json --bench $(OUT)/bench.jsonl \
-	  --out $(OUT)/report.html --screenshot $(OUT)/report.png
+	  --expect $(EXPECT) --out $(OUT)/report.html --screenshot $(OUT)/report.png
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -77,8 +119,15 @@ history: $(STAMP) asv-machine
 	$(BIN)/cnnbench asv-site publish
 
 # Regenerate the committed expected verdicts after an intended change.
+EXPECT ?= tests/expected_verdicts.json
 expect: $(STAMP)
-	$(BIN)/cnnbench check --write-expect tests/expected_verdicts.json
+	$(BIN)/cnnbench check --write-expect $(EXPECT)
+
+# Every claim, slow ones included, against the committed expectations, at one
+# and at two threads: a verdict that depends on either fails here (CI runs it).
+verdicts: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/cnnbench check --quiet --expect $(EXPECT)
+	OMP_NUM_THREADS=2 $(BIN)/cnnbench check --quiet --expect $(EXPECT)
 
 clean:
 	rm -rf $(OUT) .pytest_cache .hypothesis

@@ -102,7 +102,7 @@ def get_init(name: str) -> InitScheme:
 
     Examples
     --------
-    >>> get_init("pytorch_default").weight_var(64, 10) * 192
+    >>> get_init("pytorch_default").weight_var(64, 10) * 192  # bit-exact: Python floats
     1.0
     """
     return INIT_SCHEMES[as_choice("init", name, INIT_SCHEMES)]
@@ -114,7 +114,7 @@ def layer_sigmas(name: str, fan_in: int, fan_out: int) -> tuple[float, float, fl
 
     Examples
     --------
-    >>> layer_sigmas("xavier_normal", 100, 300)
+    >>> layer_sigmas("xavier_normal", 100, 300)  # bit-exact: Python floats
     (0.5, 1.5, 0.0)
     """
     scheme = get_init(name)

@@ -151,7 +151,7 @@ def text_closed_form(kernel: int, t: float, m: int, *, edited: bool = False):
 
     Examples
     --------
-    >>> text_closed_form(3, 0.5, 3)
+    >>> text_closed_form(3, 0.5, 3)  # bit-exact: Python float arithmetic
     (3, (3.0, 0.16666666666666666, 0.16666666666666666))
     """
     kernel = as_int("kernel", kernel, minimum=2)

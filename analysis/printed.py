@@ -52,13 +52,13 @@ def printed_interval(printed: str, zeros_significant: bool = False) -> tuple[flo
 
     Examples
     --------
-    >>> printed_interval("22.6")
+    >>> printed_interval("22.6")  # bit-exact: from Decimal
     (22.55, 22.65)
-    >>> printed_interval("60")
+    >>> printed_interval("60")  # bit-exact: from Decimal
     (55.0, 65.0)
-    >>> printed_interval("40", zeros_significant=True)
+    >>> printed_interval("40", zeros_significant=True)  # bit-exact: from Decimal
     (39.5, 40.5)
-    >>> printed_interval("0.40")
+    >>> printed_interval("0.40")  # bit-exact: from Decimal
     (0.395, 0.405)
     """
     value = _decimal(printed)
@@ -90,9 +90,9 @@ def describe_reading(printed: str, zeros_significant: bool = False) -> str:
     --------
     >>> describe_reading("60")
     '60 read as 55-65 (trailing zero of an integer not significant)'
-    >>> describe_reading("40", zeros_significant=True)
+    >>> describe_reading("40", zeros_significant=True)  # bit-exact: Decimal
     '40 read as 39.5-40.5 (trailing zero read as significant)'
-    >>> describe_reading("1.54")
+    >>> describe_reading("1.54")  # bit-exact: Decimal
     '1.54 read as 1.535-1.545'
     """
     low, high = printed_interval(printed, zeros_significant)

@@ -7,8 +7,6 @@ framework's own documentation, checked the same way as the texts.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 REGULARIZED_RELU = "000_940f4854fb2e4a91.txt"  # Wang, "regularized ReLU" paper
 MSD_THESIS = "001_eca9e742b9cf0388.txt"  # thesis chapter, CNN overview (mixed-scale dense)
 BILICI = "002_c109f77ff76ed8b6.txt"  # Bilici, "An Overview of Convolutional Neural Networks"
@@ -20,11 +18,3 @@ PAPER = "paper"  # a published reference value (the locator names the paper)
 SEEDS = (REGULARIZED_RELU, MSD_THESIS, BILICI, XU_THESIS, FOUNDATIONS)
 SOURCES = (*SEEDS, PYTORCH_DOCS, PAPER)
 
-
-def seed_dir() -> Path | None:
-    """Where the seed texts lie when this checkout sits beside ``shared/``, else None."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here.parent / "shared" / "seeds", here / "shared" / "seeds"):
-        if candidate.is_dir():
-            return candidate
-    return None

@@ -136,7 +136,7 @@ def training_activation(name: str, fan_in: int, fan_out: int) -> Activation:
 
     Examples
     --------
-    >>> training_activation("regularized_relu", 64, 64).params["n"]
+    >>> training_activation("regularized_relu", 64, 64).params["n"]  # bit-exact: float(64)
     64.0
     """
     if name == "leaky_relu":

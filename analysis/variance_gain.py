@@ -76,7 +76,7 @@ def torch_gain(name: str) -> float | None:
 
     Examples
     --------
-    >>> torch_gain("tanh")
+    >>> torch_gain("tanh")  # bit-exact: torch returns the constant 5.0 / 3
     1.6666666666666667
     """
     tname = TORCH_NAMES.get(get_activation(name).name)

@@ -5,6 +5,9 @@ the 3x3x2 output, one depth slice at a time (``x[:, :, d]``, ``w0[:, :, d]``,
 ...). The OCR lost or garbled some slices; :func:`parse_example` reads the
 blocks that are there, and :func:`check_foundations_two_filter_values`
 recomputes the part of each output sum that the surviving slices determine.
+The blocks are read from a verbatim copy committed beside this module
+(``data/004_two_filter_example.txt``), never from a folder outside the checkout,
+so the verdict does not depend on where the checkout sits.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ import torch
 import torch.nn.functional as F
 
 from analysis.claims import CheckResult, decided, inconclusive
-from analysis.seeds import FOUNDATIONS, seed_dir
 
 _START, _END = "Input Volume (+pad 1)", "3.2.4"
+EXAMPLE = Path(__file__).resolve().parent / "data" / "004_two_filter_example.txt"
 _LABEL = re.compile(r"\$\s*(?:Bias\s+)?(\w+)\[:, :, (\d)\]\s*\$")
 _ROW = re.compile(r"^-?\d+(?:\s+-?\d+)*$")
 # Expected shape of every slice: padded input 7x7, filters 3x3, outputs 3x3, biases 1x1.
@@ -36,6 +39,7 @@ def parse_example(text: str) -> dict[str, list[list[int]]]:
     """
     start = text.find(_START)
     end = text.find(_END, start)
+    end = len(text) if end < 0 else end  # the committed excerpt stops before §3.2.4
     blocks: dict[str, list[list[int]]] = {}
     key = None
     for line in text[start:end].splitlines():
@@ -80,12 +84,12 @@ def _square(rows: list[list[int]], n: int) -> torch.Tensor | None:
 
 
 def check_foundations_two_filter_values(text: str | None = None) -> CheckResult:
-    """004: the printed output volume, recomputed from the slices the transcription kept."""
+    """004: the printed output volume, recomputed from the slices the transcription kept.
+
+    ``text`` defaults to the committed excerpt :data:`EXAMPLE`.
+    """
     if text is None:
-        where = seed_dir()
-        if where is None:
-            return inconclusive("framework", "The seed text is not available to parse.")
-        text = Path(where, FOUNDATIONS).read_text(encoding="utf-8")
+        text = EXAMPLE.read_text(encoding="utf-8")
     blocks = parse_example(text)
     found = audit(blocks)
     xs = [_square(blocks.get(f"x[{d}]", []), 7) for d in range(3)]

@@ -197,7 +197,7 @@ def aa_factor(
 ) -> float:
     """Gate factor from A/A ratios (same code on both sides): widest spread x margin.
 
-    >>> aa_factor([0.75, 1.2, 1.05])
+    >>> aa_factor([0.75, 1.2, 1.05])  # bit-exact: rounded to 2 decimals
     1.47
     """
     rs = [float(r) for r in ratios]

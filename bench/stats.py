@@ -40,7 +40,7 @@ def _as_array(samples: Sequence[float]) -> np.ndarray:
 def median(samples: Sequence[float]) -> float:
     """Sample median.
 
-    >>> median([3.0, 1.0, 2.0, 10.0])
+    >>> median([3.0, 1.0, 2.0, 10.0])  # bit-exact: (2 + 3) / 2
     2.5
     """
     return float(np.median(_as_array(samples)))
@@ -49,7 +49,7 @@ def median(samples: Sequence[float]) -> float:
 def quartiles(samples: Sequence[float]) -> tuple[float, float]:
     """First and third quartiles (numpy's linear interpolation).
 
-    >>> quartiles([1.0, 2.0, 3.0, 4.0, 5.0])
+    >>> quartiles([1.0, 2.0, 3.0, 4.0, 5.0])  # bit-exact: sample points
     (2.0, 4.0)
     """
     q1, q3 = np.percentile(_as_array(samples), [25.0, 75.0])
@@ -59,7 +59,7 @@ def quartiles(samples: Sequence[float]) -> tuple[float, float]:
 def iqr(samples: Sequence[float]) -> float:
     """Interquartile range.
 
-    >>> iqr([1.0, 2.0, 3.0, 4.0, 5.0])
+    >>> iqr([1.0, 2.0, 3.0, 4.0, 5.0])  # bit-exact: 4 - 2
     2.0
     """
     q1, q3 = quartiles(samples)
@@ -101,7 +101,7 @@ def median_ci(samples: Sequence[float], confidence: float = 0.95) -> tuple[float
     confidence level (the interval is then wider than claimed: use
     :data:`MIN_SAMPLES_FOR_CI` samples or more).
 
-    >>> median_ci([float(i) for i in range(1, 11)])
+    >>> median_ci([float(i) for i in range(1, 11)])  # bit-exact: order statistics
     (2.0, 9.0)
     """
     arr = np.sort(_as_array(samples))
@@ -137,7 +137,7 @@ def bootstrap_median_ci(
 def rel_halfwidth(ci: tuple[float, float], center: float) -> float:
     """Half the width of ``ci`` relative to ``center`` (``inf`` when center is 0).
 
-    >>> rel_halfwidth((9.0, 11.0), 10.0)
+    >>> rel_halfwidth((9.0, 11.0), 10.0)  # bit-exact: 1 / 10, one division
     0.1
     """
     if center == 0:

@@ -17,6 +17,7 @@ import jinja2
 
 VERDICT_ORDER = ("refuted", "inconclusive", "error", "confirmed")
 CHECK_COMMAND = "cnnbench check --json reports/out/check.json"
+EXPECT_COMMAND = "cnnbench check --expect tests/expected_verdicts.json"
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,36 @@ class Section:
 
 
 @dataclass(frozen=True)
+class ExpectationDiff:
+    """A claim whose verdict in this run is not the committed expectation."""
+
+    id: str
+    expected: str | None  # None: a claim the expectations do not know
+    got: str
+
+
+def expectation_diffs(
+    rows: Sequence[dict[str, Any]], expected: dict[str, str] | None
+) -> tuple[ExpectationDiff, ...]:
+    """Claims of ``rows`` whose verdict differs from ``expected`` (claims not run are not diffs).
+
+    >>> rows = [{"id": "a.x", "verdict": "refuted"}, {"id": "a.y", "verdict": "confirmed"}]
+    >>> expectation_diffs(rows, {"a.x": "inconclusive", "a.y": "confirmed", "a.z": "refuted"})
+    (ExpectationDiff(id='a.x', expected='inconclusive', got='refuted'),)
+    """
+    if expected is None:
+        return ()
+    return tuple(ExpectationDiff(r["id"], expected.get(r["id"]), r["verdict"])
+                 for r in sorted(rows, key=lambda r: r["id"])
+                 if expected.get(r["id"]) != r["verdict"])  # fmt: skip
+
+
+@dataclass(frozen=True)
 class CheckView:
     command: str
     rows: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    diffs: tuple[ExpectationDiff, ...] = ()
+    expect_command: str = EXPECT_COMMAND
 
     @property
     def counts(self) -> list[tuple[str, int]]:
@@ -92,9 +120,14 @@ def load_check_rows(path: Path | None) -> tuple[dict[str, Any], ...]:
 
 
 def render_html(
-    check_rows: Sequence[dict[str, Any]], sections: Sequence[Section], *, generated: str
+    check_rows: Sequence[dict[str, Any]],
+    sections: Sequence[Section],
+    *,
+    generated: str,
+    diffs: Sequence[ExpectationDiff] = (),
 ) -> str:
-    """The report page. ``generated`` is passed in so tests can pin it."""
+    """The report page. ``generated`` is passed in so tests can pin it; ``diffs`` are
+    the verdicts that differ from the committed expectation (a note leads the page)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("reports", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -104,6 +137,6 @@ def render_html(
     verdicts = Section("verdicts", "Verdicts", CHECK_COMMAND)
     return env.get_template("report.html.j2").render(
         generated=generated,
-        check=CheckView(CHECK_COMMAND, tuple(check_rows)),
+        check=CheckView(CHECK_COMMAND, tuple(check_rows), tuple(diffs)),
         sections=[verdicts, *sections],
     )

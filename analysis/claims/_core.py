@@ -194,10 +194,19 @@ class ClaimResult:
 
 
 def run_claim(claim: Claim) -> ClaimResult:
-    """Run one claim's check; a crash becomes an ``error`` verdict, never a pass."""
+    """Run one claim's check; a crash becomes an ``error`` verdict, never a pass.
+
+    The check runs under :func:`analysis.reproducible.deterministic` keyed by the
+    claim's id: one thread, deterministic algorithms, generators seeded from
+    the id, so its verdict is the same alone (``--only``), in any order and
+    whatever the caller's thread count.
+    """
+    from analysis.reproducible import deterministic
+
     start = time.perf_counter()
     try:
-        result = claim.check()
+        with deterministic(claim.id):
+            result = claim.check()
         if not isinstance(result, CheckResult):
             raise TypeError(f"check returned {type(result).__name__}, not CheckResult")
     except Exception as exc:  # a crashing check is reported, not raised

@@ -134,12 +134,14 @@ def check_relu_ordering() -> CheckResult:
           "arms": {n: activation_summary(res, n) for n in ("relu", "leaky_relu", "prelu", "rrelu")},
           "caveat": _caveat(res.config)}  # fmt: skip
     text = ("Paired 95% t-intervals of final-accuracy differences over seeds: "
-            + "; ".join(f"{k}: {v}" for k, v in rel.items()) + ".")
-    if "contradicted" in rel.values():
-        return refuted("experiment", text, **ev)
-    if all(v in ("holds", "consistent") for v in rel.values()):
-        return confirmed("experiment", text, **ev)
-    return inconclusive("experiment", text, **ev)
+            + "; ".join(f"{k}: {v}" for k, v in rel.items()) + ". This setting cannot decide "
+            "the text's claim: in a 20-layer Xavier MLP the ReLU family barely escapes a "
+            "vanishing signal (ReLU's mean final accuracy "
+            f"{ev['arms']['relu']['final_acc']['mean']:.2f}), and the outcome is chaotic: the "
+            "same seeds run with torch's scalar instead of its AVX2 kernels moved per-seed "
+            "accuracies of these arms by up to 0.33, enough to flip any of the relations. "
+            "The text measured test error of a CIFAR-10 CNN.")
+    return inconclusive("experiment", text, decidable=False, **ev)
 
 
 def check_regularized_relu() -> CheckResult:

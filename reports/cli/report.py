@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +11,7 @@ import typer
 
 from bench.asv_archive import ARCHIVE
 from reports.cli._app import EXIT_FAILED, app, console, err_console, usage_error
-from reports.render import load_check_rows, render_html
+from reports.render import expectation_diffs, load_check_rows, render_html
 from reports.sections import ReportInputs, build_sections
 
 DEFAULT_OUT = Path("reports/out")
@@ -30,6 +31,11 @@ def report(
     asv_dir: Annotated[
         Path, typer.Option("--asv-results", help="asv results folder (history section).")
     ] = Path(".asv/results"),
+    expect: Annotated[
+        Path | None,
+        typer.Option("--expect", help="Committed expectations; verdicts that differ get a note "
+                     "at the top of the page (and on the console)."),
+    ] = Path("tests/expected_verdicts.json"),
     archive_dir: Annotated[
         Path,
         typer.Option("--asv-history", help="The committed asv history (bench/asv_history)."),
@@ -51,7 +57,9 @@ def report(
     )
     sections = build_sections(inputs, progress=lambda name: err_console.print(f"  {name}"))
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    html = render_html(load_check_rows(check_json), sections, generated=generated)
+    rows = load_check_rows(check_json)
+    diffs = expectation_diffs(rows, _read_expectations(expect))
+    html = render_html(rows, sections, generated=generated, diffs=diffs)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html)
     missing = [m for s in sections for m in s.missing]
@@ -60,8 +68,24 @@ def report(
     )
     for m in missing:
         console.print(f"[yellow]missing:[/] {m}")
+    for d in diffs:
+        err_console.print(f"[bold yellow]verdict differs from {expect}:[/] {d.id}: expected "
+                          f"{d.expected or '(not in the expectations)'}, got {d.got}")  # fmt: skip
     if screenshot is not None:
         _browser_check(out, screenshot)
+
+
+def _read_expectations(path: Path | None) -> dict[str, str] | None:
+    """The expectations file, or None when it is absent (a user's own checkout may lack it)."""
+    if path is None or not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise usage_error(f"`--expect`={str(path)!r} is not a readable JSON file: {exc}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise usage_error(f"`--expect`={str(path)!r} must map claim ids to verdicts")
+    return data
 
 
 def _browser_check(page: Path, screenshot: Path) -> None:

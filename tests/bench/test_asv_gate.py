@@ -52,14 +52,15 @@ def test_parse_aa_table():
     assert len(rows) == 4
     assert all(r.mark == "" and not r.failed for r in rows)
     fwd = next(r for r in rows if r.benchmark == "bench_work.TimeWork.time_forward(20000)")
-    assert (fwd.before, fwd.after, fwd.ratio) == ("1.07±0.03ms", "1.05±0.01ms", 0.98)
+    assert (fwd.before, fwd.after, fwd.ratio) == (  # bit-exact: parsed
+        "1.07±0.03ms", "1.05±0.01ms", 0.98)
     assert fwd.name == "bench_work.TimeWork.time_forward"
 
 
 def test_parse_marks_tilde_and_failures():
     slow = {r.benchmark: r for r in parse_compare(table("slow_tilde"))}
     tilde = slow["bench_work.TimeWork.time_forward(20000)"]
-    assert tilde.insignificant and tilde.ratio == 10.99 and tilde.mark == ""
+    assert tilde.insignificant and tilde.ratio == 10.99 and tilde.mark == ""  # bit-exact: parsed
     assert slow["bench_work.TimeWork.time_forward(40000)"].mark == "+"
     broken = parse_compare(table("broken"))
     failed = [r for r in broken if r.failed]
@@ -153,9 +154,9 @@ def test_gate_rejects_factor_at_most_one():
 
 
 def test_aa_factor_from_ratios():
-    assert aa_factor([0.75, 1.2, 1.05]) == 1.47  # 1/0.75 = 1.333 x 1.1 margin
-    assert aa_factor([1.0, 1.02]) == 1.12  # floor 1.1 not binding
-    assert aa_factor([1.0]) == 1.1  # floor
+    assert aa_factor([0.75, 1.2, 1.05]) == 1.47  # bit-exact: rounded; 1/0.75 = 1.333 x 1.1 margin
+    assert aa_factor([1.0, 1.02]) == 1.12  # bit-exact: rounded; floor 1.1 not binding
+    assert aa_factor([1.0]) == 1.1  # bit-exact: the floor constant
     with pytest.raises(ParameterError, match=r"`ratios`=.* must be a non-empty list"):
         aa_factor([])
     with pytest.raises(ParameterError, match=r"`ratios`=.* positive finite"):
@@ -167,7 +168,7 @@ def test_record_aa_then_factor(tmp_path):
     assert load_factor(path)[0] == DEFAULT_FACTOR
     run = fake_runner([(0, ""), (0, table("aa"))])
     rec = record_aa("base", "aa", path=path, runner=run)
-    assert rec["ratios"]["bench_work.TimeWork.time_backward(20000)"] == 1.08
+    assert rec["ratios"]["bench_work.TimeWork.time_backward(20000)"] == 1.08  # bit-exact: parsed
     factor, source = load_factor(path)
     assert factor == round(max(1.1, 1.08 * 1.1), 2) and "1 run(s)" in source
 

@@ -38,6 +38,7 @@ def test_layout_ratio_and_backward_sum():
         _key(base.format(d="backward_weight", l="channels_last")): 1.0,
     }
     got = {x.direction: x.ratio for x in layout_ratios(_records(t))}
+    # bit-exact: ratios of small integers
     assert got == {"forward": 2.0, "backward_data": 1.0, "backward_weight": 3.0,
                    "backward": pytest.approx(1.5)}  # fmt: skip
 
@@ -72,8 +73,8 @@ def test_best_ceilings_take_the_best_of_start_and_end():
     end = Ceilings("cpu", {"dram": 12e9, "cache": 40e9}, {"float32": 90e9})
     recs = [*_records({}), {"type": "ceilings", "ceilings": end.to_json()}]
     b = best_ceilings(recs)
-    assert b["bandwidth"] == {"dram": 12e9, "cache": 50e9}
-    assert b["flops"] == {"float32": 100e9, "bfloat16": 5e9}
+    assert b["bandwidth"] == {"dram": 12e9, "cache": 50e9}  # bit-exact: read back
+    assert b["flops"] == {"float32": 100e9, "bfloat16": 5e9}  # bit-exact: read back
     assert best_ceilings([]) is None
 
 

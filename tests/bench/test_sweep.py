@@ -31,7 +31,7 @@ def test_each_result_appended_with_header(tmp_path):
                   progress=lambda i, n, w, r: ticks.append((i, n)))  # fmt: skip
     recs = read_records(out)
     assert recs[0]["type"] == "header" and recs[0]["machine"]["llc_bytes"] > 0
-    assert recs[0]["ceilings"]["bandwidth"]["dram"] == 10e9
+    assert recs[0]["ceilings"]["bandwidth"]["dram"] == 10e9  # bit-exact: read back
     assert [r["workload"]["key"] for r in recs[1:]] == [w.key for w in WS]
     assert all("fraction" in r["roofline"] for r in recs[1:])
     assert ticks[-1] == (6, 6) and o.done == tuple(w.key for w in WS) and not o.interrupted

@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from reports.render import Section, Table, load_check_rows, render_html
+from reports.render import Section, Table, expectation_diffs, load_check_rows, render_html
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden" / "report.html"
@@ -55,3 +55,18 @@ def test_report_lists_refuted_first_with_correction():
     wrong = html[html.index('id="refuted-table"') : html.index("All claims")]
     assert "maxdepth.demo-closed-form" in wrong and "shapes.demo-equivalence" not in wrong
     assert "fixture LP" in wrong
+
+
+def test_report_notes_verdicts_that_differ_from_the_expectation():
+    # issue 9: a flipped verdict is shown where it happens, at the top of the page
+    rows = load_check_rows(HERE / "fixtures" / "check.json")
+    expected = {r["id"]: r["verdict"] for r in rows}
+    assert expectation_diffs(rows, expected) == ()
+    assert 'id="expect-diff"' not in render_html(rows, [], generated="t")
+    flipped = next(r["id"] for r in rows if r["verdict"] == "refuted")
+    expected[flipped] = "inconclusive"
+    diffs = expectation_diffs(rows, expected)
+    assert [(d.id, d.expected, d.got) for d in diffs] == [(flipped, "inconclusive", "refuted")]
+    html = render_html(rows, [], generated="t", diffs=diffs)
+    note = html[html.index('id="expect-diff"') : html.index('id="wrong"')]
+    assert flipped in note and "expected inconclusive" in note

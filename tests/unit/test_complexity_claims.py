@@ -48,7 +48,7 @@ def test_alexnet_size_edit_is_the_rounded_mib_size():
 def test_40_percent_is_read_like_table_4_7():
     # source: 003 §4.6 "40%" and Table 4.7 "0.40X": read at two significant figures
     result = _result("complexity.tinynet-40pct-of-alexnet")
-    assert result.evidence["printed_interval"] == [39.5, 40.5]
+    assert result.evidence["printed_interval"] == [39.5, 40.5]  # bit-exact: Decimal
     assert "Table 4.7" in result.summary
     computed = result.evidence["computed"]
     expected = (Verdict.CONFIRMED if 39.5 <= computed < 40.5

@@ -79,13 +79,14 @@ def test_closed_forms_derived_with_sympy():
     m = sp.Symbol("m", positive=True)
     assert printed.n == m - 1
     assert sp.simplify(derived.a_rest.subs(Q, 2) - derived.a1 / 2) == 0
+    # bit-exact: dyadic values
     assert derived.evaluate(3, 0.5, 5) == (5, (2.5, 1.25, 1.25, 1.25, 1.25), 7.5)
 
 
 def test_text_closed_form_values():
     # source: 003_6ff731d493f5c8c8.txt §4.3 eq. (4.6): a_1 = k/((k-1)t), a_i = 1/(2 a_1)
-    assert text_closed_form(3, 0.5, 2) == (2, (3.0, 1 / 6))
-    assert text_closed_form(3, 0.5, 2, edited=True) == (2, (3.0, 1.5))
+    assert text_closed_form(3, 0.5, 2) == (2, (3.0, 1 / 6))  # bit-exact: one division
+    assert text_closed_form(3, 0.5, 2, edited=True) == (2, (3.0, 1.5))  # bit-exact: dyadic
 
 
 def test_receptive_field_expression_matches_the_stack():

@@ -85,7 +85,7 @@ def test_window_of_unit_j():
     # source: paper, Araujo et al. 2019 eqs. (6)-(7): u = j*S - P, v = u + r - 1
     row = receptive_field(parse_layers("c3p1,p2s2,c3p1")).rows[-1]
     assert row.window(2) == (1, 8)
-    assert row.start == 0.5
+    assert row.start == 0.5  # bit-exact: a half
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from analysis.training import (
     train_one,
     training_activation,
 )
-from analysis.training_stats import relation, status, t_interval
+from analysis.training_stats import DIFF_MARGIN, paired_difference, relation, status, t_interval
 
 SMOKE = TrainConfig(activations=("sigmoid", "sigmoid_star", "tanh", "relu", "leaky_relu",
                                  "prelu", "rrelu", "regularized_relu", SIGMOID_STAR_INIT),
@@ -87,6 +87,19 @@ def test_decision_rules_on_constructed_results():
     assert relation(res, "relu", "tanh", strict=False) == "contradicted"
     assert relation(res, "relu", "elu", strict=True) == "undecided"
     assert relation(res, "relu", "elu", strict=False) == "consistent"
+
+
+def test_decisions_need_to_clear_their_margins():
+    # source: analysis.training_stats margins (issue 9: no verdict on a statistical edge)
+    tight = [0.0, 0.001, -0.001, 0.0005]
+    res = _fake({"tanh": [0.9 + d for d in tight], "relu": [0.885 + d for d in tight],
+                 "elu": [0.52, 0.9, 0.91, 0.95], "gelu": [0.2, 0.47, 0.3, 0.1]})  # fmt: skip
+    d = paired_difference(res, "tanh", "relu")
+    assert 0 < d.low < DIFF_MARGIN  # clears 0, not the margin
+    assert relation(res, "tanh", "relu", strict=True) == "undecided"
+    assert relation(res, "relu", "tanh", strict=False) == "consistent"
+    assert status(res, "elu") == "mixed"  # 0.52 is above the line but within the margin
+    assert status(res, "gelu") == "mixed"  # 0.47 likewise below it
 
 
 def test_smoke_experiment_and_json_round_trip():

@@ -37,7 +37,7 @@ def test_as_real_messages():
         as_real("t", float("inf"))
     with pytest.raises(ParameterError, match=r"^`t`='x' must be a real number$"):
         as_real("t", "x")
-    assert as_real("t", 1, lower=0, upper=1, lower_open=True) == 1.0
+    assert as_real("t", 1, lower=0, upper=1, lower_open=True) == 1.0  # bit-exact: float(1)
 
 
 def test_as_choice_message():

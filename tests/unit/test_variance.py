@@ -67,7 +67,7 @@ def test_init_variance_matches_torch_draws(name, make):
     assert float(layer.weight.detach().var()) == pytest.approx(target, abs=5 * se)
     b_target = get_init(name).bias_var(fan_in)
     if b_target == 0:
-        assert float(layer.bias.detach().abs().max()) == 0.0
+        assert float(layer.bias.detach().abs().max()) == 0.0  # bit-exact: zero init
     else:
         assert float(layer.bias.detach().var()) == pytest.approx(b_target, rel=0.5)
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from reports.cli import app
 
 runner = CliRunner()
+# Gauss-Hermite sums differ in the last bits between SIMD code paths (AVX2 vs AVX-512).
+QUADRATURE_REL_TOL = 1e-12
 
 
 def test_variance_theory_table_relu_kaiming():
@@ -26,7 +29,8 @@ def test_variance_json_sigmoid_fixed_point():
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert abs(data["fixed_point"]["q"] - 0.2647) < 1e-3
-    assert [r["post_mean"] for r in data["theory"]["layers"]] == [0.5, 0.5, 0.5]
+    means = [r["post_mean"] for r in data["theory"]["layers"]]
+    assert means == pytest.approx([0.5] * 3, rel=QUADRATURE_REL_TOL)
 
 
 def test_variance_mc_agrees_and_reports_tolerance():

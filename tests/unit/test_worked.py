@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -107,11 +109,23 @@ def test_two_filter_values_parses_the_seed():
     result = run_claim(
         next(c for c in worked_claims.CLAIMS if c.id == "worked.foundations-two-filter-values")
     ).result
-    if "not available" in result.summary:
-        pytest.skip("seed texts not beside this checkout")
     assert result.evidence["missing"] == ["w0[2]", "w1[2]"]
     assert "x[1] repeats x[0]" in result.evidence["repeated"]
     assert result.evidence["depths_used"] == [0, 1]
+
+
+def test_two_filter_excerpt_is_the_seeds_text():
+    # source: 004_e138cd620735c755.txt §3.2.3; the committed copy must be verbatim
+    from analysis.seeds import FOUNDATIONS
+    from analysis.worked_two_filter import EXAMPLE
+
+    where = Path(__file__).resolve().parents[3] / "shared" / "seeds"  # beside the checkout
+    if not where.is_dir():
+        pytest.skip("seed texts not beside this checkout (only this fidelity test reads them)")
+    seed = Path(where, FOUNDATIONS).read_text(encoding="utf-8").splitlines()
+    copy = [ln for ln in EXAMPLE.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    start = seed.index(copy[0])
+    assert seed[start : start + len(copy)] == copy
 
 
 def test_xu_fc_reading_is_stated():
