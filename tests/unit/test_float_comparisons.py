@@ -36,9 +36,9 @@ def unrounded_doctest_floats(source: str) -> list[str]:
     """Doctest examples whose expected output shows a float the example does not round.
 
     >>> q = "'" * 3
-    >>> unrounded_doctest_floats(f"def f():\\n    {q}\\n    >>> 0.1 + 0.2\\n    0.3\\n    {q}")
-    ['0.1 + 0.2']
-    >>> unrounded_doctest_floats(f"def f():\\n    {q}\\n    >>> round(0.1, 12)\\n    0.1\\n    {q}")
+    >>> unrounded_doctest_floats(f"def f():\\n    {q}\\n    >>> x / 3\\n    0.5\\n    {q}")
+    ['x / 3']
+    >>> unrounded_doctest_floats(f"def f():\\n    {q}\\n    >>> round(x / 3)\\n    0.5\\n    {q}")
     []
     """
     parser, bad = doctest.DocTestParser(), []
