@@ -13,7 +13,15 @@ import torch
 from sympy.calculus.util import function_range
 
 from analysis.activations import X, get_activation
-from analysis.claims import CheckResult, Correction, confirmed, decided, inconclusive, refuted
+from analysis.claims import (
+    CheckResult,
+    Correction,
+    confirmed,
+    decided,
+    inconclusive,
+    reading,
+    refuted,
+)
 from analysis.taylor import branch
 
 ABS_TOL_FP64 = 1e-12  # float64 rounding of an O(1) derivative after ~10 ops
@@ -123,6 +131,12 @@ def check_range(name: str, printed: str) -> CheckResult:
             f" infimum {r.inf} is {'attained' if r.inf_attained else 'a limit at ±∞'};"
             f" autograd {'agrees' if numeric_ok else 'disagrees'} on the grid.",
         ),
+        readings=[
+            reading(f"{printed} as interval notation", False, exact=exact),
+            reading(f"{printed} as 'values between the endpoints', brackets not meant", True,
+                    reasonable=False, why="the text writes brackets deliberately: the "
+                    "neighbouring range of sigmoid' is printed with ']'"),
+        ],
         edit=edit,
         **evidence,
     )

@@ -31,6 +31,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from analysis.networks import build_network, get_network, layer_shapes
 
 BYTES_PER_FLOAT32 = 4
+# Layer kinds whose every convolution is followed by batch norm and ReLU.
+_CONV_BN_RELU = ("module", "downsample", "inception_bn")
 FLOPS_PER_MAC = 2
 
 # The symbols of 003 eq. (4.7) for one layer l.
@@ -48,6 +50,15 @@ class NetworkCost:
     fc_macs: int
     eq47: int  # Σ n_{l-1} s² n_l m² over every conv and fc layer, groups ignored
     eq47_conv: int  # the same over conv layers only
+    bn_buffers: int = 0  # batch norm running mean and variance: stored in a model file
+
+    @property
+    def size_mb_with_buffers(self) -> float:
+        return (self.params + self.bn_buffers) * BYTES_PER_FLOAT32 / 10**6
+
+    @property
+    def size_mib_with_buffers(self) -> float:
+        return (self.params + self.bn_buffers) * BYTES_PER_FLOAT32 / 2**20
 
     @property
     def macs(self) -> int:
@@ -130,7 +141,7 @@ def network_cost(name: str) -> NetworkCost:
     >>> round(cost.size_mib, 1), cost.flops == 2 * cost.macs
     (527.8, True)
     """
-    params = conv_macs = fc_macs = eq47 = eq47_conv = 0
+    params = conv_macs = fc_macs = eq47 = eq47_conv = buffers = 0
     for shape in layer_shapes(name):
         for conv in shape.convs:
             params += conv.params
@@ -145,9 +156,11 @@ def network_cost(name: str) -> NetworkCost:
             eq47 += fan_in * fan_out
         if shape.layer.kind == "bn":
             params += 2 * shape.input[0]
-        if shape.layer.kind in ("module", "downsample"):  # conv + BN + ReLU per path
+            buffers += 2 * shape.input[0]
+        if shape.layer.kind in _CONV_BN_RELU:  # conv + BN + ReLU per path
             params += 2 * sum(conv.out_channels for conv in shape.convs)
-    return NetworkCost(name, params, conv_macs, fc_macs, eq47, eq47_conv)
+            buffers += 2 * sum(conv.out_channels for conv in shape.convs)
+    return NetworkCost(name, params, conv_macs, fc_macs, eq47, eq47_conv, buffers)
 
 
 def parameter_breakdown(name: str) -> dict[str, int]:
@@ -173,7 +186,7 @@ def parameter_breakdown(name: str) -> dict[str, int]:
             last = ("fc", n)
         if shape.layer.kind == "bn":
             parts["batch_norm"] += 2 * shape.input[0]
-        if shape.layer.kind in ("module", "downsample"):
+        if shape.layer.kind in _CONV_BN_RELU:
             parts["batch_norm"] += 2 * sum(conv.out_channels for conv in shape.convs)
     if last is not None:
         parts[last[0]] -= last[1]
@@ -209,7 +222,7 @@ def other_ops(name: str) -> dict[str, int]:
         kind = layer.kind
         if kind in ("conv", "fc"):
             ops["bias"] += out
-        elif kind in ("module", "downsample", "inception"):
+        elif kind in (*_CONV_BN_RELU, "inception"):
             conv_out = sum(c.out_channels * c.out_height * c.out_width for c in shape.convs)
             ops["bias"] += conv_out
             ops["batch_norm"] += 2 * conv_out * (kind != "inception")
@@ -218,6 +231,8 @@ def other_ops(name: str) -> dict[str, int]:
                 ops["pooling"] += (out - conv_out) * 8
             if kind == "inception":  # the 3x3/1 max pool before the projection
                 ops["pooling"] += _numel(shape.input) * 8
+            if kind == "inception_bn":  # the 3x3 pool path, at its output size
+                ops["pooling"] += shape.input[0] * shape.output[1] * shape.output[2] * 8
         elif kind == "bn":
             ops["batch_norm"] += 2 * out
         elif kind == "act":

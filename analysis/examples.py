@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from scipy.stats import entropy
 from torch import Tensor
 
-from analysis.claims import CheckResult, Correction, decided
+from analysis.claims import CheckResult, Correction, decided, reading
 
 __all__ = [
     "GRAD_ABS_TOL",
@@ -218,6 +218,12 @@ def check_kl_definition() -> CheckResult:
             "term's Q log(Q/P) -> P log(P/Q))",
             f"equals torch.nn.functional.kl_div and scipy.stats.entropy(P, Q) to {fixed_err:.1g}",
         ),
+        readings=[
+            reading("P the true distribution y, Q the model yhat (the last member's reading)",
+                    holds, middle_gap=middle_gap),
+            reading("P the model yhat, Q the true y (the middle member's reading)", False,
+                    note="then the first member D_KL(yhat||y) contradicts the last"),
+        ],
         last_form_vs_torch=last_ok,
         middle_form_gap=middle_gap,
     )

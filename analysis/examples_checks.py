@@ -8,7 +8,7 @@ import sympy as sp
 import torch
 from scipy.stats import norm
 
-from analysis.claims import CheckResult, Correction, decided
+from analysis.claims import CheckResult, Correction, decided, reading
 from analysis.examples_backprop import (
     FOUNDATIONS_EXAMPLE,
     FOUNDATIONS_STATED,
@@ -72,7 +72,9 @@ def check_foundations_stage(stage: str) -> CheckResult:
             "torch float64 forward pass of the example's network; every other printed number "
             "of the stage follows from the same computation",
         )
-    return decided(not bad, "arithmetic", summary, correction, numbers=rows)
+    readings = [reading("each printed number rounded or truncated from the exact value at its "
+                        "printed digits", not bad, not_following=sorted(bad))]
+    return decided(not bad, "arithmetic", summary, correction, readings=readings, numbers=rows)
 
 
 def check_foundations_w5_chain() -> CheckResult:

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from analysis._validation import as_int, as_real
-from analysis.claims import CheckResult, Correction, decided
+from analysis.claims import CheckResult, Correction, decided, reading
 
 __all__ = [
     "ADAM_ABS_TOL",
@@ -179,7 +179,9 @@ def check_msd_adam_update() -> CheckResult:
     tiny = lambda th: 1e-8 * th.sum()  # noqa: E731
     small_printed = adam_printed(1, lr=0.1, eps=None, loss=tiny)["theta"][0][0]
     small_torch = adam_torch(1, lr=0.1, loss=tiny)["theta"][0][0]
-    holds = vs_default <= ADAM_ABS_TOL and not math.isnan(dead_value)
+    with_default_eps = vs_default <= ADAM_ABS_TOL and not math.isnan(dead_value)
+    eps_zero = vs_eps0 <= ADAM_ABS_TOL
+    holds = with_default_eps or eps_zero
     summary = (
         f"As printed, (2.17)-(2.19) equal torch.optim.Adam with eps=0 on the live "
         f"coordinates (difference {vs_eps0:.2g}) but not torch's Adam (eps=1e-8): difference "
@@ -196,7 +198,17 @@ def check_msd_adam_update() -> CheckResult:
         holds,
         "framework",
         summary,
-        None if fixed_diff > ADAM_ABS_TOL else correction,
+        None if holds or fixed_diff > ADAM_ABS_TOL else correction,
+        readings=[
+            reading("Adam with eps = 0, the step Kingma & Ba analyse (their §2.1)", eps_zero,
+                    vs_torch_eps0=vs_eps0),
+            reading("Adam with the default eps = 1e-8", with_default_eps,
+                    vs_torch_default=vs_default),
+        ],
+        caveat=None if with_default_eps or not holds else (
+            "This is Adam with eps = 0 (Kingma & Ba's Algorithm 1 adds eps ~ 1e-8 as a "
+            f"safeguard): a coordinate with no gradient history gives 0/0 ({dead_value}), and "
+            f"the runs differ from the default by {vs_default:.1g}."),
         vs_torch_eps0=vs_eps0,
         vs_torch_default=vs_default,
         zero_grad_coordinate=str(dead_value),

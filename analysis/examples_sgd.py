@@ -15,7 +15,7 @@ import sympy as sp
 import torch
 from torch import Tensor
 
-from analysis.claims import CheckResult, Correction, decided
+from analysis.claims import CheckResult, Correction, decided, reading
 from analysis.examples_optim import ADAM_ABS_TOL, THETA0, objective
 
 __all__ = [
@@ -203,6 +203,8 @@ def check_alg3_bias_gradient() -> CheckResult:
             "dE/db_l = (dE/dh_l)(dh_l/db_l) = g dh_l/db_l  (edit: the last 'W_l' -> 'b_l')",
             f"g times the explicit Jacobian dh/db equals autograd's dE/db to {fixed_err:.1g}",
         ),
+        readings=[reading("the last factor dh_l/dW_l as printed", holds,
+                          shape=list(printed.shape))],
         printed_shape=list(printed.shape),
         bias_shape=list(want["b"].shape),
     )
@@ -233,6 +235,11 @@ def check_moment_sum(t: int = 100, reps: int = 2000, seed: int = 0) -> CheckResu
             f"Monte Carlo, {reps} runs of t = {t}: mean {avg_mean:.4f} vs {mu}, within "
             f"{tol:.4f} (6 standard errors)",
         ),
+        readings=[
+            reading("the sum of t gradients equals E[g]", holds, average_sum=avg_sum),
+            reading("'=' as 'estimates, up to a factor'", False, reasonable=False,
+                    why="the text writes an equality, for v_t the same way"),
+        ],
         average_sum=avg_sum,
         average_running_mean=avg_mean,
     )

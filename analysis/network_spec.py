@@ -26,10 +26,15 @@ from analysis._validation import ParameterError
 #   inception   GoogLeNet's four paths, branches = (1x1, 3x3 reduce, 3x3, 5x5 reduce,
 #               5x5, pool proj): 1x1 | 1x1 -> 3x3 (pad 1) | 1x1 -> 5x5 (pad 2) |
 #               3x3/1 max pool (pad 1) -> 1x1; every conv followed by ReLU
+#   inception_bn  003 Table 4.4's module (BN-Inception), branches = (1x1, 3x3 reduce,
+#               3x3, double 3x3 reduce, double 3x3, pool proj), pool = "avg" | "max",
+#               stride 1 or 2: 1x1 (absent when 0) | 1x1 -> 3x3/stride | 1x1 -> 3x3 ->
+#               3x3/stride | 3x3/stride pool (pad 1) [-> 1x1 proj when > 0; avg pools
+#               keep stride 1]; every conv followed by BN and ReLU
 #   dropout, softmax, flatten: shape-preserving (flatten: to (C*H*W,))
 KINDS = (
     "conv", "maxpool", "avgpool", "fc", "lrn", "act", "bn", "module", "downsample",
-    "inception", "dropout", "softmax", "flatten",
+    "inception", "inception_bn", "dropout", "softmax", "flatten",
 )  # fmt: skip
 
 
@@ -50,6 +55,7 @@ class LayerSpec:
     note: str = ""  # what had to be assumed for this layer
     activation: str = ""  # for kind "act"
     branches: tuple[int, ...] = ()  # filters per path of a "module" or "inception"
+    pool: str = ""  # "avg" or "max": the pooling path of an "inception_bn"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -178,8 +184,27 @@ def infer_shapes(spec: NetworkSpec) -> tuple[LayerShape, ...]:
                      ConvShape(f"{n}.5x5", r5, n5, h, w, 5, 1, 2),
                      ConvShape(f"{n}.pool_proj", c, proj, h, w, 1))  # fmt: skip
             new = (one + n3 + n5 + proj, h, w)
+        elif layer.kind == "inception_bn":
+            convs, new = _inception_bn(layer, shape)
         else:  # act, bn, lrn, dropout, softmax keep the shape
             new = shape
         out.append(LayerShape(layer, shape, new, convs, fc))
         shape = new
     return tuple(out)
+
+
+def _inception_bn(layer: LayerSpec, shape: tuple[int, ...]):
+    """The convolutions and output shape of a Table 4.4 module (see :data:`KINDS`)."""
+    c, h, w = shape
+    one, r3, n3, rd, nd, proj = layer.branches
+    n, s = layer.name, layer.stride
+    convs = [ConvShape(f"{n}.1x1", c, one, h, w, 1)] if one else []
+    three = ConvShape(f"{n}.3x3", r3, n3, h, w, 3, s, 1)
+    convs += [ConvShape(f"{n}.3x3_reduce", c, r3, h, w, 1), three,
+              ConvShape(f"{n}.double_reduce", c, rd, h, w, 1),
+              ConvShape(f"{n}.double_3x3a", rd, nd, h, w, 3, 1, 1),
+              ConvShape(f"{n}.double_3x3b", nd, nd, h, w, 3, s, 1)]  # fmt: skip
+    oh, ow = three.out_height, three.out_width
+    if proj:
+        convs.append(ConvShape(f"{n}.pool_proj", c, proj, oh, ow, 1))
+    return tuple(convs), (one + n3 + nd + (proj or c), oh, ow)

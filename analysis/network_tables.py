@@ -10,6 +10,7 @@ the classifier) is filled in and written down in ``assumptions`` / ``note``.
 from __future__ import annotations
 
 from analysis.network_spec import LayerSpec, NetworkSpec
+from analysis.network_table44 import ALEXNET_224, INCEPTION_BN
 from analysis.network_tables_paper import ALEXNET_TORCHVISION, GOOGLENET
 from analysis.seeds import BILICI, PAPER, XU_THESIS
 
@@ -277,6 +278,7 @@ _MNIST_BILICI = NetworkSpec(
 
 
 ALL = (
-    _LENET, _ALEXNET, _ALEXNET_TWO_TOWER, ALEXNET_TORCHVISION, _VGG16, _VGG19, GOOGLENET,
+    _LENET, _ALEXNET, _ALEXNET_TWO_TOWER, ALEXNET_TORCHVISION, ALEXNET_224, _VGG16, _VGG19,
+    GOOGLENET, INCEPTION_BN,
     _TINYNET_A, _TINYNET_B, _TINY_CIFAR, _NDSB1, _NDSB2, _MNIST_BILICI,
 )  # fmt: skip

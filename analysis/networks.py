@@ -128,6 +128,8 @@ def _module(shape: LayerShape) -> nn.Module:
         one, r3, n3, r5, n5, pp = (nn.Sequential(_conv(c), nn.ReLU()) for c in shape.convs)
         pool = nn.Sequential(nn.MaxPool2d(3, 1, 1), pp)
         return _Concat(one, nn.Sequential(r3, n3), nn.Sequential(r5, n5), pool)
+    if kind == "inception_bn":
+        return _inception_bn(shape)
     if kind == "act":
         return _ACTIVATIONS[layer.activation]()
     if kind == "bn":
@@ -157,3 +159,15 @@ def build_network(name: str) -> nn.Module:
     for shape in layer_shapes(name):
         model.add_module(shape.layer.name, _module(shape))
     return model
+
+
+def _inception_bn(shape: LayerShape) -> nn.Module:
+    """A Table 4.4 module: its paths as :func:`analysis.network_spec.infer_shapes` lists them."""
+    layer, convs = shape.layer, list(map(_ConvBNReLU, shape.convs))
+    one = [convs.pop(0)] if layer.branches[0] else []
+    three, double = nn.Sequential(*convs[:2]), nn.Sequential(*convs[2:5])
+    stride = layer.stride if layer.pool == "max" else 1
+    pool = (nn.MaxPool2d(3, stride, 1) if layer.pool == "max"
+            else nn.AvgPool2d(3, 1, 1, count_include_pad=False))  # fmt: skip
+    pooled = nn.Sequential(pool, convs[5]) if len(convs) > 5 else pool
+    return _Concat(*one, three, double, pooled)

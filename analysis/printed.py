@@ -83,6 +83,22 @@ def rounds_to(value: float, printed: str, zeros_significant: bool = False) -> bo
     return low <= value < high
 
 
+def rounds_up_to(value: float, printed: str, zeros_significant: bool = False) -> bool:
+    """Whether ``value`` rounded *up* to the printed precision gives ``printed``.
+
+    Some tools print sizes this way (``ls -h`` shows 7.82 MiB as 7.9M), so a
+    printed size can be the ceiling rather than the nearest value.
+
+    Examples
+    --------
+    >>> rounds_up_to(7.815, "7.9"), rounds_up_to(7.95, "7.9"), rounds_to(7.815, "7.9")
+    (True, False, False)
+    """
+    low, high = printed_interval(printed, zeros_significant)
+    figure = float(_decimal(printed))
+    return figure - (high - low) < value <= figure
+
+
 def describe_reading(printed: str, zeros_significant: bool = False) -> str:
     """How a check read ``printed``: its interval and, for integers, why.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analysis.claims._core import CheckResult, Correction, decided, inconclusive
+from analysis.claims._core import CheckResult, decided, inconclusive, reading
 from analysis.networks import NETWORKS
 from analysis.receptive import ReceptiveField, receptive_field
 from analysis.receptive_parse import network_layers, parse_layers
@@ -76,7 +76,10 @@ def check_fig26_second_layer(strides: tuple[int, ...] = FIG26_STRIDES) -> CheckR
         f" support {'agrees' if not disagree else f'disagrees at strides {disagree}'}. The"
         f" stated 9 holds for stride {fits or 'none'}"
     )
-    evidence = {"cases": rows, "strides_that_fit": fits, "readings": list(strides)}
+    evidence = {"cases": rows, "strides_that_fit": fits,
+                "readings": [reading(f"first-layer stride {r['first_stride']}",
+                                     r["first_stride"] in fits, rf_layer2=r["rf_layer2"])
+                             for r in rows]}  # fmt: skip
     if disagree:
         return inconclusive("framework", summary + "; closed form and torch disagree.",
                             **evidence)  # fmt: skip
@@ -136,48 +139,3 @@ def check_strides_grow_rf(depth: int = 6) -> CheckResult:
         " closed form and torch gradient support agree on every layer."
     )
     return decided(holds, "framework", summary, cases=rows)
-
-
-def check_design_rule(name: str) -> CheckResult:
-    """003 §4.3 constraint 1 on a text's network: the receptive field of its last
-    convolution is no larger than the image (closed form and torch agreeing)."""
-    spec = NETWORKS[name]
-    stack, notes = network_layers(spec)
-    last = max(i for i, x in enumerate(stack) if x.kind == "conv")
-    upto = stack[: last + 1]
-    closed = receptive_field(upto)
-    dims = 2 if closed.size <= 256 else 1  # 2-D inputs grow as the square of the window
-    torch_ = gradient_support(upto, dims=dims)
-    image = max(spec.input_shape[1:])
-    agree = (closed.size, closed.stride) == (torch_.size, torch_.stride)
-    holds = closed.size <= image
-    summary = (
-        f"{spec.title} ({spec.locator}) up to its last convolution {upto[-1].name}"
-        f" ({len(upto)} window layers): receptive field {closed.size}, effective stride"
-        f" {closed.stride} (closed form; torch {dims}-D gradient support {torch_.size},"
-        f" {torch_.stride}: {'agrees' if agree else 'DISAGREES'}), on a"
-        f" {spec.input_shape[1]}x{spec.input_shape[2]} image: the field is"
-        f" {'within' if holds else f'{closed.size - image} px larger than'} the image."
-    )
-    names = [x.name for x in spec.layers]
-    cut = names.index(upto[-1].name)
-    added = [x.name for x in spec.layers if x.note.startswith("not printed")]
-    if added:  # layers the transcription had to add to the printed table
-        before = [a for a in added if names.index(a) < cut]
-        summary += f" The transcription adds {', '.join(added)} to the printed table; " + (
-            f"{', '.join(before)} lie before {upto[-1].name}."
-            if before
-            else f"none precedes {upto[-1].name}, so this field is the printed table's own."
-        )
-    evidence = {"added_layers": added, "layer": upto[-1].name, "rf": closed.size,
-                "effective_stride": closed.stride, "image_size": image,
-                "torch": torch_.to_json(), "notes": list(notes),
-                "assumptions": list(spec.assumptions)}  # fmt: skip
-    if not agree:  # pragma: no cover - the two oracles disagreeing is itself a bug to report
-        return inconclusive("framework", summary, **evidence)
-    correction = Correction(
-        f"the receptive field of {upto[-1].name} is {closed.size} px, larger than the"
-        f" {image}-px image (§4.3 constraint 1 does not hold for this network)",
-        "closed form and torch gradient support",
-    )
-    return decided(holds, "framework", summary, correction, **evidence)

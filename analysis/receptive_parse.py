@@ -134,6 +134,9 @@ def network_layers(spec: NetworkSpec) -> tuple[tuple[RFLayer, ...], tuple[str, .
         elif layer.kind == "inception":
             stack.append(RFLayer("conv", 5, 1, 2, 1, layer.name))
             notes.append(f"{layer.name}: its 1x1 -> 5x5 path (padding 2) is the widest")
+        elif layer.kind == "inception_bn":  # 1x1 -> 3x3 -> 3x3/stride: a 5-wide window
+            stack.append(RFLayer("conv", 5, layer.stride, 2, 1, layer.name))
+            notes.append(f"{layer.name}: its double-3x3 path (padding 1 each) is the widest")
         elif layer.kind == "downsample":
             stack.append(RFLayer("conv", 3, 2, 1, 1, layer.name))
             notes.append(f"{layer.name}: 3x3/2 conv and 3x3/2 pool, both padding 1")

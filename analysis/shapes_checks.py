@@ -15,7 +15,7 @@ from functools import cache
 
 import torch
 
-from analysis.claims import CheckResult, Correction, decided
+from analysis.claims import CheckResult, Correction, decided, reading
 from analysis.shapes_proofs import (
     prove_division_algorithm,
     prove_full_padding,
@@ -64,73 +64,96 @@ def check_printed_unfloored(
     corrected: str,
     padded: bool = True,
 ):
-    """A check that a printed (unfloored) conv size formula matches torch on the text grid.
+    """A check of a conv size formula printed without a floor, read the way texts mean it.
 
-    ``corrected`` is the floored form in the text's own letters; ``padded=False``
-    restricts the grid to zero padding (for a form without P).
+    Readings: the quotient as printed for *every* setting (then a fractional
+    size is simply wrong), and the formula for the settings where the stride
+    divides the numerator (the texts' own examples), with torch's floor
+    elsewhere. The claim is confirmed, with that caveat, when the second
+    reading holds; refuted only when the formula is wrong even where it is an
+    integer. ``corrected`` is the floored form in the text's letters;
+    ``padded=False`` restricts the grid to zero padding (for a form without P).
+    Half padding (K-1)/2 is judged by the same rule (:func:`check_bilici_half_padding`).
     """
     grid = [c for c in TEXT_GRID if padded or c[3] == 0]
 
     def check() -> CheckResult:
-        agree = differ = 0
+        exact = divisible = divisible_ok = 0
         example = None
         for w1, f, s, p in grid:
             size = torch_conv_size(w1, f, s, p)
             if isinstance(size, str):
                 continue  # kernel larger than the padded input: no formula applies
-            if printed(w1, f, s, p) == size:
-                agree += 1
-            else:
-                differ += 1
-                shown = str(printed(w1, f, s, p))
-                example = example or {"W1": w1, "F": f, "S": s, "P": p, "printed": shown,
-                                      "torch": size}  # fmt: skip
+            value = printed(w1, f, s, p)
+            exact += value == size
+            if value.denominator == 1:
+                divisible += 1
+                divisible_ok += value == size
+            elif example is None:
+                example = {"W1": w1, "F": f, "S": s, "P": p, "printed": str(value), "torch": size}
+        valid = [c for c in grid if not isinstance(torch_conv_size(*c), str)]
+        floored_ok = sum(math.floor(printed(*c)) == torch_conv_size(*c) for c in valid)
         division = prove_division_algorithm()
-        floored_ok = all(
-            math.floor(printed(w1, f, s, p)) == torch_conv_size(w1, f, s, p)
-            for w1, f, s, p in grid
-            if not isinstance(torch_conv_size(w1, f, s, p), str)
-        )
-        correction = Correction(
-            f"{name} = {corrected}; the printed form holds exactly when the stride divides "
-            "the numerator (one small edit: floor brackets around the quotient)",
-            f"sympy division-algorithm proof; the floored form equals torch (meta) on all "
-            f"{agree + differ} valid settings of the grid: {floored_ok}",
-        )
+        readings = [
+            reading("the quotient as printed, for every setting", exact == len(valid),
+                    agree=exact, settings=len(valid), first_fraction=example),
+            reading("where the stride divides the numerator (an integer size, as in the "
+                    f"texts' examples), torch's floor elsewhere: {name} = {corrected}",
+                    divisible_ok == divisible and floored_ok == len(valid) and division.holds,
+                    divisible_settings=divisible, divisible_agree=divisible_ok,
+                    floored_agree=floored_ok),
+        ]  # fmt: skip
+        summary = (f"The printed {name} (no floor) is an integer on {divisible} of {len(valid)} "
+                   f"valid settings (W1<=40, F<=7, S<=5, P<={3 if padded else 0}) and equals "
+                   f"torch's output size on {divisible_ok} of those; elsewhere it is a fraction "
+                   f"and torch rounds down (floor((...)/S) + 1 matches torch on {floored_ok}).")
+        holds = readings[1]["holds"]
         return decided(
-            differ == 0,
-            "exhaustive",
-            f"The printed {name} (no floor) equals torch's output size on {agree} of "
-            f"{agree + differ} valid settings (W1<=40, F<=7, S<=5, P<={3 if padded else 0}); "
-            "elsewhere it is a "
-            "fraction and torch rounds down.",
-            correction if floored_ok and division.holds else None,
-            agree=agree,
-            differ=differ,
-            first_difference=example,
+            holds, "exhaustive", summary,
+            None if holds else Correction(
+                f"{name} = {corrected}", f"the floored form equals torch on {floored_ok}/"
+                f"{len(valid)} settings; the printed form is wrong even where it is an integer"),
+            caveat=(f"Exact when the stride divides the numerator; otherwise {name} = "
+                    f"{corrected} (torch)") if holds else None,
+            severity="substantive", readings=readings,
             division_algorithm=list(division.steps),
-        )
+        )  # fmt: skip
 
     return check
 
 
 def check_bilici_pooling_formula() -> CheckResult:
     """002 prints the pooling size as (W1 - F)/S, without the +1."""
-    printed_ok = floored_ok = total = 0
-    for w1, f, s, _ in TEXT_GRID:
+    printed_ok = divisible = divisible_ok = floored_ok = total = 0
+    settings = sorted({(w1, f, s) for w1, f, s, _ in TEXT_GRID})  # pooling here has no P
+    for w1, f, s in settings:
         size = torch_pool_size(w1, f, s)
         if isinstance(size, str):
             continue
         total += 1
         printed_ok += Fraction(w1 - f, s) == size
+        if (w1 - f) % s == 0:
+            divisible += 1
+            divisible_ok += Fraction(w1 - f, s) == size
         floored_ok += (w1 - f) // s + 1 == size
     no_overlap = prove_no_overlap_pool()
+    readings = [
+        reading("the quotient as printed, for every setting", printed_ok == total,
+                agree=printed_ok, settings=total),
+        reading("where the stride divides W1 - F (an integer size), floor elsewhere",
+                divisible_ok == divisible, divisible_settings=divisible, agree=divisible_ok),
+        reading("W2 counts the window positions after the first (so the size is W2 + 1)",
+                False, note="the text calls W2 the output size; its MNIST example pools "
+                "28 -> 14, i.e. W2 = (28 - 2)/2 + 1"),
+    ]  # fmt: skip
     return decided(
         printed_ok == total,
         "exhaustive",
         f"002's pooling size (W1-F)/S matches torch's max pooling on {printed_ok} of {total} "
-        f"valid settings (W1<=40, F<=7, S<=5), e.g. W1=28, F=S=2 gives 13 where torch gives "
-        f"{torch_pool_size(28, 2, 2)}; floor((W1-F)/S)+1 matches on {floored_ok}.",
+        f"distinct valid settings (W1<=40, F<=7, S<=5), and only {divisible_ok} of the "
+        f"{divisible} where it is an integer: e.g. W1=28, F=S=2 gives 13 where torch (and the "
+        f"text's own MNIST example) gives {torch_pool_size(28, 2, 2)}; floor((W1-F)/S)+1 "
+        f"matches on {floored_ok}.",
         Correction(
             "W2 = floor((W1 - F)/S) + 1 (one small edit: append '+ 1', as in the convolution "
             "formula and as the text's own 'no overlap' W2 = W1/F requires)",
@@ -139,6 +162,7 @@ def check_bilici_pooling_formula() -> CheckResult:
         )
         if floored_ok == total and no_overlap.holds
         else None,
+        readings=readings,
         printed_matches=printed_ok,
         corrected_matches=floored_ok,
         settings=total,
@@ -149,37 +173,37 @@ def check_bilici_pooling_formula() -> CheckResult:
 def check_bilici_no_overlap() -> CheckResult:
     """002: "If No Overlapping: W2 = W1/F" — pooling with stride = kernel, printed unfloored.
 
-    Judged like the conv formulas printed without a floor: the printed quotient
-    must equal torch's size on every setting; the floored form is the correction.
+    Judged like the conv formulas printed without a floor (and like half
+    padding): exact where F divides W1, the floor elsewhere.
     """
     proof = prove_no_overlap_pool()
     cases = [(w1, f) for w1 in range(1, 65) for f in range(1, 9) if f <= w1]
     floor_ok = sum(torch_pool_size(w1, f, f) == w1 // f for w1, f in cases)
     exact = sum(Fraction(w1, f) == torch_pool_size(w1, f, f) for w1, f in cases)
-    example = next(
-        ((w1, f) for w1, f in cases if Fraction(w1, f) != torch_pool_size(w1, f, f)), None
-    )
-    shown = (
-        f", e.g. W1={example[0]}, F={example[1]}: W1/F = {Fraction(*example)}, torch"
-        f" {torch_pool_size(example[0], example[1], example[1])}"
-        if example
-        else ""
-    )
+    divisible = [(w1, f) for w1, f in cases if w1 % f == 0]
+    divisible_ok = sum(Fraction(w1, f) == torch_pool_size(w1, f, f) for w1, f in divisible)
+    readings = [
+        reading("the quotient as printed, for every setting", exact == len(cases),
+                agree=exact, settings=len(cases)),
+        reading("where F divides W1 (an integer size), floor(W1/F) elsewhere",
+                divisible_ok == len(divisible) and floor_ok == len(cases) and proof.holds,
+                divisible_settings=len(divisible), divisible_agree=divisible_ok,
+                floored_agree=floor_ok),
+    ]  # fmt: skip
+    holds = readings[1]["holds"]
     return decided(
-        exact == len(cases),
+        holds,
         "exhaustive",
-        f"With stride = kernel F and no padding, W1/F as printed (no floor) equals torch's"
-        f" pooling size on {exact} of {len(cases)} settings W1<=64, F<=8 (those where F divides"
-        f" W1){shown}. floor(W1/F) matches torch on {floor_ok}/{len(cases)} (and is a sympy"
-        f" identity with the pooling formula: {proof.holds}).",
-        Correction(
-            "W2 = floor(W1/F), H2 = floor(H1/F) (one small edit: floor brackets around the"
-            " quotient, as in the corrected convolution formulas)",
-            f"torch max pooling on meta agrees on {floor_ok}/{len(cases)} settings; sympy"
-            " reduces floor((W1-F)/F)+1 to floor(W1/F)",
-        )
-        if proof.holds and floor_ok == len(cases)
-        else None,
+        f"With stride = kernel F and no padding, W1/F as printed equals torch's pooling size "
+        f"on all {divisible_ok} of the {len(divisible)} settings W1<=64, F<=8 where F divides "
+        f"W1; on the other {len(cases) - len(divisible)} it is a fraction and torch gives "
+        f"floor(W1/F) (matches on {floor_ok}/{len(cases)}; a sympy identity with the pooling "
+        f"formula: {proof.holds}).",
+        None if holds else Correction("W2 = floor(W1/F), H2 = floor(H1/F)",
+                                      f"torch agrees on {floor_ok}/{len(cases)} settings"),
+        caveat="Exact when F divides W1 (the non-overlapping tiling the text describes); "
+               "otherwise W2 = floor(W1/F)." if holds else None,
+        readings=readings,
         proof=list(proof.steps),
         printed_exact=exact,
         torch_agree_floored=floor_ok,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from analysis.claims import CheckResult, Correction, decided
+from analysis.claims import CheckResult, Correction, decided, reading
 from analysis.networks import build_network, get_network
 from analysis.shapes import half_padding, pool_output_size
 from analysis.shapes_sweep import torch_output_size
@@ -142,6 +142,10 @@ def check_bilici_conv2_padding() -> CheckResult:
             "amount of zero padding is 2 (one-character edit: '1' -> '2')",
             f"torch conv2d on meta: padding 2 keeps 14x14 ({with_2}); padding 1 gives {with_1}",
         ),
+        readings=[reading("padding 1 on each side, as printed", with_1 == 14, output=with_1),
+                  reading("padding 1 in total (one side only)", False,
+                          output=torch_output_size("conv", {**conv, "padding": 0}) + 1,
+                          note="still short of 14 (and the text's arithmetic pads 2x2)")],
         padding_1_output=with_1,
         padding_2_output=with_2,
     )

@@ -12,7 +12,7 @@ import itertools
 import math
 from collections.abc import Callable
 
-from analysis.claims import CheckResult, Correction, decided
+from analysis.claims import CheckResult, Correction, decided, reading
 from analysis.shapes import pool_output_size
 from analysis.shapes_checks import torch_pool_size
 from analysis.shapes_sweep import sweep
@@ -36,21 +36,28 @@ def check_pytorch_ceil_bare() -> CheckResult:
             if bare != size and first is None:
                 first = {"size": n, "kernel": k, "stride": s, "padding": p,
                          "ceil_formula": bare, "torch": size}  # fmt: skip
+    readings = [
+        reading("the parameter line alone: the displayed formula with ceil for floor",
+                bare_ok == total, matches=bare_ok, settings=total, first_difference=first),
+        reading("the parameter line read with the same page's Note (windows that would start "
+                "in the right padded region are ignored)", corrected_ok == total,
+                matches=corrected_ok, settings=total),
+    ]  # fmt: skip
+    holds = bare_ok == total or corrected_ok == total
     return decided(
-        bare_ok == total,
+        holds,
         "exhaustive",
         f"The displayed formula with ceil instead of floor matches torch max pooling (ceil_mode) "
         f"on {bare_ok} of {total} settings (size<=24, kernel<=6, stride<=5, all legal paddings); "
-        "it overcounts where the last window would start in the right padding.",
-        Correction(
-            "ceil((H + 2p - d(k-1) - 1)/s) + 1, less 1 when (out-1)*s >= H + p (the docs' own "
-            "Note: windows starting in the right padding are ignored)",
-            f"analysis.shapes.pool_output_size implements it and matches torch on "
-            f"{corrected_ok} of these {total} settings (and on every configuration of the "
-            "exhaustive sweeps, claims shapes.pytorch-maxpool2d/-avgpool2d)",
-        )
-        if corrected_ok == total
-        else None,
+        "it overcounts where the last window would start in the right padding, which the same "
+        f"page's Note excludes; with the Note applied it matches on {corrected_ok}.",
+        None if holds else Correction(
+            "ceil((H + 2p - d(k-1) - 1)/s) + 1, less 1 when (out-1)*s >= H + p",
+            f"analysis.shapes.pool_output_size matches torch on {corrected_ok}/{total}"),
+        caveat=("Ceil applies subject to the Note on the same MaxPool2d page: a last window that "
+                "would start in the right padding (or beyond the input) is dropped, "
+                "i.e. subtract 1 when (out-1)*s >= H + p.") if bare_ok != total else None,
+        readings=readings,
         matches=bare_ok,
         corrected_matches=corrected_ok,
         settings=total,

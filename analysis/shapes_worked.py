@@ -8,13 +8,14 @@ check searches for the smallest edit that reconciles them and names it.
 from __future__ import annotations
 
 import itertools
+import math
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from analysis.claims import CheckResult, Correction, decided, refuted
+from analysis.claims import CheckResult, Correction, decided, reading, refuted
 from analysis.printed import describe_reading, rounds_to
 from analysis.worked_two_filter import check_foundations_two_filter_values
 
@@ -133,6 +134,13 @@ def check_foundations_feature_map() -> CheckResult:
         f"(a00 = {got[1][0][0]}, printed 4). Single-cell edits of the image that reconcile "
         f"both maps: {where or 'none'}.",
         correction,
+        readings=[
+            reading("the image as transcribed", False, stride1=got[1], stride2=got[2]),
+            reading("the image with one cell flipped (the only single-cell repair)", True,
+                    reasonable=False, repairs=[list(r) for r in repairs],
+                    why="an edit of the text's data, not a reading of it: it is the "
+                        "transcription that is wrong (severity)"),
+        ],
         single_cell_repairs=[list(r) for r in repairs],
         **evidence,
     )
@@ -171,21 +179,29 @@ def check_xu_fc_weights() -> CheckResult:
     layer = nn.Linear(224 * 224 * 3, 256, device="meta")
     weights = layer.weight.numel()
     millions = weights / 1e6
-    reading = describe_reading("38")
+    nearest = describe_reading("38")
+    readings = [
+        reading(f"rounded to the nearest million: {nearest}", rounds_to(millions, "38"),
+                millions=round(millions, 3)),
+        reading("'38 million' as the whole millions (truncated), the usual way to say "
+                "'about 38 million' in a sentence whose point is the order of magnitude",
+                math.floor(millions) == 38, millions=round(millions, 3)),
+    ]  # fmt: skip
+    holds = any(r["holds"] for r in readings)
     return decided(
-        rounds_to(millions, "38"),
+        holds,
         "framework",
         f"nn.Linear(224*224*3, 256) has a {tuple(layer.weight.shape)} weight matrix: "
         f"{weights:,} weights ({weights + layer.bias.numel():,} with biases), i.e. "
-        f"{millions:.2f} million; the printed figure, {reading}, "
-        f"{'contains' if rounds_to(millions, '38') else 'does not contain'} it.",
-        Correction(
-            f"the weight matrix will have {millions:.1f} million parameters",
-            "torch nn.Linear numel on meta",
-        ),
+        f"{millions:.2f} million; '38 million' gives its whole millions.",
+        None if holds else Correction(f"the weight matrix will have {millions:.1f} million "
+                                      "parameters", "torch nn.Linear numel on meta"),
+        caveat=None if readings[0]["holds"] else (
+            f"{weights:,} is {millions:.2f} million: '38 million' truncates it (to the nearest "
+            f"million it is {round(millions)} million)"),
+        readings=readings,
         weights=weights,
         with_bias=weights + layer.bias.numel(),
-        printed_reading=reading,
     )
 
 
@@ -235,8 +251,15 @@ def check_lena_matmul_flops() -> CheckResult:
     entries = rows * cols
     exact = rows * (2 * cols - 1)  # per row: cols multiplications + (cols - 1) additions
     printed = 512 * 512 * 511 * 512
+    readings = [
+        reading("operations = multiplications (one multiply-accumulate per matrix entry)",
+                printed == entries, entries=entries),
+        reading("operations = multiplications and additions, as the same sentence counts "
+                "the convolution", printed == exact, flops=exact),
+    ]  # fmt: skip
+    holds = printed in (entries, exact)
     return decided(
-        printed == exact,
+        holds,
         "framework",
         f"The filter is a {rows:,} x {cols:,} matrix (checked on 8x8: the Jacobian has shape "
         f"{tuple(matrix.shape)} and reproduces the convolution: {reproduces}). The printed "
@@ -250,8 +273,13 @@ def check_lena_matmul_flops() -> CheckResult:
             "Jacobian of the torch convolution (shape and values) on an 8x8 image; "
             "FlopCounterMode on meta counts 2*rows*cols for the product",
         )
-        if reproduces and printed == entries
+        if reproduces and not holds
         else None,
+        caveat=(f"The figure counts one operation per matrix entry (multiplications, or "
+                f"multiply-accumulates); counted as the convolution is (multiplications and "
+                f"additions) the product takes {exact:,}, about twice as many, which only "
+                "strengthens the text's point.") if holds and printed != exact else None,
+        readings=readings,
         matrix_entries=entries,
         exact_flops=exact,
         torch_flop_counter=counter.get_total_flops(),

@@ -6,7 +6,7 @@ import sympy
 import torch
 
 from analysis.activations import ACTIVATIONS, X, get_activation
-from analysis.claims import CheckResult, Correction, decided, inconclusive, refuted
+from analysis.claims import CheckResult, Correction, decided, inconclusive, reading, refuted
 from analysis.taylor import expansion, slope_at_zero_plus
 
 # 003 eq. (5.33) as printed: 1/2 + x/4 + x^2/48 + ...  (power -> coefficient)
@@ -113,6 +113,14 @@ def check_eq_5_33() -> CheckResult:
             f"({err['corrected']:.2e}) is below the next term's size 0.5⁵·{abs(true[5])} ="
             f" {bound:.2e}.",
         ),
+        readings=[
+            reading("the series as printed, term by term", False, wrong_terms=len(wrong)),
+            reading("the x^2 term read as a misprinted x^3 term (superscript), sign as printed",
+                    False, note="the x^3 coefficient is -1/48: the sign is wrong too"),
+            reading("a truncated expansion whose terms need not be exact", False,
+                    reasonable=False, why="an expansion's printed terms are its coefficients; "
+                    "the printed x^2 term makes the approximation worse than 1/2 + x/4 alone"),
+        ],
         coefficients=rows,
         same_magnitude_terms=moves,
         truncation_error_at_half=err,

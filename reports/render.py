@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 
 VERDICT_ORDER = ("refuted", "inconclusive", "error", "confirmed")
+SEVERITY_ORDER = ("substantive", "slip", "transcription", None)  # None: not yet classified
 CHECK_COMMAND = "cnnbench check --json reports/out/check.json"
 EXPECT_COMMAND = "cnnbench check --expect tests/expected_verdicts.json"
 
@@ -86,7 +87,23 @@ class CheckView:
 
     @property
     def refuted(self) -> list[dict[str, Any]]:
-        return [r for r in self.rows if r["verdict"] == "refuted"]
+        """Refuted rows, substantive errors first; a row that repeats another's error
+        (``same_as``) right after the row it repeats."""
+        rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+        rows = [r for r in self.rows if r["verdict"] == "refuted"]
+        key = {r["id"]: (rank[r.get("severity")], r["seed"], r["id"]) for r in rows}
+        return sorted(rows, key=lambda r: (*key.get(r.get("same_as"), key[r["id"]]),
+                                           r.get("same_as") is not None, r["id"]))  # fmt: skip
+
+    @property
+    def severity_counts(self) -> list[tuple[str, int]]:
+        """Distinct errors per severity (a ``same_as`` row is not counted again)."""
+        c = Counter(r.get("severity") for r in self.refuted if not r.get("same_as"))
+        return [(s or "unclassified", c[s]) for s in SEVERITY_ORDER if c[s]]
+
+    @property
+    def repeats(self) -> int:
+        return sum(1 for r in self.refuted if r.get("same_as"))
 
     @property
     def seeds(self) -> list[str]:
@@ -114,6 +131,9 @@ def load_check_rows(path: Path | None) -> tuple[dict[str, Any], ...]:
         return ()
     rows = json.loads(path.read_text())
     for r in rows:
+        for key in ("severity", "same_as", "caveat"):  # absent from files written before them
+            r.setdefault(key, None)
+        r.setdefault("severity_reason", "")
         r["evidence_json"] = json.dumps(r["evidence"], indent=1, sort_keys=True)
     rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
     return tuple(sorted(rows, key=lambda r: (rank.get(r["verdict"], 9), r["seed"], r["id"])))

@@ -13,23 +13,27 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from analysis.claims._core import (
+    AS_STATED,
     METHODS,
+    SEVERITIES,
     CheckResult,
     Claim,
-    ClaimResult,
     Correction,
     Verdict,
     claim_factory,
     confirmed,
     decided,
     inconclusive,
+    reading,
     refuted,
-    run_claim,
 )
+from analysis.claims._run import ClaimResult, run_claim
 
 __all__ = [
+    "AS_STATED",
     "FAMILY_MODULES",
     "METHODS",
+    "SEVERITIES",
     "CheckResult",
     "Claim",
     "ClaimResult",
@@ -42,6 +46,7 @@ __all__ = [
     "confirmed",
     "decided",
     "inconclusive",
+    "reading",
     "refuted",
     "run_claim",
     "run_claims",

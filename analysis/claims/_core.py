@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -43,6 +41,46 @@ METHODS = (
 
 _ID = re.compile(r"^[a-z0-9]+(\.[a-z0-9][a-z0-9_-]*)+$")
 
+# How serious a refuted claim's error is (issue 10), most serious first:
+SEVERITIES = (
+    "substantive",  # a result or conclusion of the text changes
+    "slip",  # a typo or notational error the text's argument does not depend on
+    "transcription",  # the transcription is wrong and the original likely right
+)
+# The reading a check records when it tests the statement in one way only.
+AS_STATED = "the statement as written (the only reading this check tests)"
+
+
+def reading(text: str, holds: bool, *, reasonable: bool = True, **detail: Any) -> dict[str, Any]:
+    """One way of reading a claim, whether it holds, and what decided it.
+
+    ``reasonable=False`` records a reading that was tried and rejected (say why
+    in ``why``): it may hold without saving the claim.
+
+    >>> reading("sizes in MiB", False, printed=40, computed=38.1)  # bit-exact: stored
+    {'reading': 'sizes in MiB', 'holds': False, 'printed': 40, 'computed': 38.1}
+    """
+    out = {"reading": text, "holds": bool(holds), **detail}
+    if not reasonable:
+        out["reasonable"] = False
+    return out
+
+
+def _validate_readings(verdict: Verdict, readings: Any) -> None:
+    if not isinstance(readings, list) or not readings:
+        raise ValueError("`evidence.readings` must be a non-empty list of readings")
+    for r in readings:
+        if not isinstance(r, dict) or not isinstance(r.get("reading"), str) \
+                or not isinstance(r.get("holds"), bool):
+            raise ValueError(f"reading {r!r} needs a 'reading' string and a 'holds' bool")
+    fair = [r for r in readings if r.get("reasonable", True)]
+    if verdict is Verdict.REFUTED and any(r["holds"] for r in fair):
+        held = [r["reading"] for r in fair if r["holds"]]
+        raise ValueError(f"refuted although these readings hold: {held}; a claim is refuted "
+                         "only when no reasonable reading holds")  # fmt: skip
+    if verdict is Verdict.CONFIRMED and not any(r["holds"] for r in fair):
+        raise ValueError("confirmed, but no reasonable recorded reading holds")
+
 
 @dataclass(frozen=True)
 class Correction:
@@ -68,6 +106,8 @@ class CheckResult:
     method: str
     evidence: Mapping[str, Any]
     correction: Correction | None = None
+    severity: str | None = None  # refuted only; else the claim's declared severity applies
+    caveat: str | None = None  # confirmed only under a condition the text leaves implicit
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "verdict", Verdict(self.verdict))
@@ -76,6 +116,17 @@ class CheckResult:
         evidence = dict(self.evidence)
         if not isinstance(evidence.get("summary"), str) or not evidence["summary"].strip():
             raise ValueError("`evidence` must hold a non-empty 'summary' string")
+        if "readings" in evidence:
+            _validate_readings(self.verdict, evidence["readings"])
+        elif self.verdict is Verdict.REFUTED:
+            raise ValueError("a refuted result must record the readings it tried "
+                             "(`evidence.readings`), none of which holds")  # fmt: skip
+        if self.severity is not None and (self.verdict is not Verdict.REFUTED
+                                          or self.severity not in SEVERITIES):  # fmt: skip
+            raise ValueError(f"`severity`={self.severity!r}: only a refuted result has one, "
+                             f"and it is one of {', '.join(SEVERITIES)}")  # fmt: skip
+        if self.caveat is not None and self.verdict is not Verdict.CONFIRMED:
+            raise ValueError("only a confirmed result carries a `caveat`")
         try:
             json.dumps(evidence, allow_nan=False)
         except (TypeError, ValueError) as exc:
@@ -87,14 +138,26 @@ class CheckResult:
         return self.evidence["summary"]
 
 
-def confirmed(method: str, summary: str, **evidence: Any) -> CheckResult:
-    return CheckResult(Verdict.CONFIRMED, method, {"summary": summary, **evidence})
+def confirmed(
+    method: str, summary: str, *, caveat: str | None = None, **evidence: Any
+) -> CheckResult:
+    """Confirmed. Without ``readings`` the check tested one reading, the statement as written."""
+    evidence.setdefault("readings", [reading(AS_STATED, True)])
+    return CheckResult(Verdict.CONFIRMED, method, {"summary": summary, **evidence},
+                       caveat=caveat)  # fmt: skip
 
 
 def refuted(
-    method: str, summary: str, correction: Correction | None = None, **evidence: Any
+    method: str,
+    summary: str,
+    correction: Correction | None = None,
+    *,
+    severity: str | None = None,
+    **evidence: Any,
 ) -> CheckResult:
-    return CheckResult(Verdict.REFUTED, method, {"summary": summary, **evidence}, correction)
+    """Refuted: ``readings`` (required) lists every reading tried; none may hold."""
+    return CheckResult(Verdict.REFUTED, method, {"summary": summary, **evidence}, correction,
+                       severity=severity)  # fmt: skip
 
 
 def inconclusive(method: str, summary: str, **evidence: Any) -> CheckResult:
@@ -106,12 +169,19 @@ def decided(
     method: str,
     summary: str,
     correction: Correction | None = None,
+    *,
+    severity: str | None = None,
+    caveat: str | None = None,
     **evidence: Any,
 ) -> CheckResult:
-    """Confirmed when ``holds``, else refuted (with ``correction`` if given)."""
+    """Confirmed when ``holds``, else refuted (with ``correction`` if given).
+
+    Without ``readings`` the one reading tested is the statement as written.
+    """
+    evidence.setdefault("readings", [reading(AS_STATED, holds)])
     if holds:
-        return confirmed(method, summary, **evidence)
-    return refuted(method, summary, correction, **evidence)
+        return confirmed(method, summary, caveat=caveat, **evidence)
+    return refuted(method, summary, correction, severity=severity, **evidence)
 
 
 @dataclass(frozen=True)
@@ -130,10 +200,20 @@ class Claim:
     statement: str
     check: Callable[[], CheckResult] = field(repr=False, compare=False)
     slow: bool = False
+    # If the check refutes the claim: how serious the text's error is (SEVERITIES),
+    # why (one line), and the id of another claim that refutes the same error.
+    severity: str | None = None
+    severity_reason: str = ""
+    same_as: str | None = None
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
             raise ValueError(f"`id`={self.id!r} must look like 'family.slug' (lowercase, dots)")
+        if self.severity is not None and self.severity not in SEVERITIES:
+            raise ValueError(f"claim {self.id!r}: `severity`={self.severity!r} must be one of "
+                             f"{', '.join(SEVERITIES)}")  # fmt: skip
+        if self.same_as is not None and not _ID.match(self.same_as):
+            raise ValueError(f"claim {self.id!r}: `same_as`={self.same_as!r} is not a claim id")
         if self.seed not in SOURCES:
             raise ValueError(f"`seed`={self.seed!r} must be one of {', '.join(SOURCES)}")
         if not self.locator.strip() or not self.statement.strip():
@@ -162,58 +242,9 @@ def claim_factory(family: str) -> Callable[..., Claim]:
         statement: str,
         check: Callable[[], CheckResult],
         slow: bool = False,
+        **judgement: Any,
     ) -> Claim:
-        return Claim(f"{family}.{slug}", seed, locator, statement, check, slow=slow)
+        """``judgement``: ``severity``, ``severity_reason``, ``same_as`` (see :class:`Claim`)."""
+        return Claim(f"{family}.{slug}", seed, locator, statement, check, slow=slow, **judgement)
 
     return make
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    """A claim together with what checking it gave, and how long that took."""
-
-    claim: Claim
-    result: CheckResult
-    seconds: float
-
-    def to_json(self) -> dict[str, Any]:
-        c, r = self.claim, self.result
-        return {
-            "id": c.id,
-            "source": c.source,
-            "seed": c.seed,
-            "locator": c.locator,
-            "family": c.family,
-            "statement": c.statement,
-            "verdict": r.verdict.value,
-            "method": r.method,
-            "evidence": dict(r.evidence),
-            "correction": None if r.correction is None else r.correction.to_json(),
-            "seconds": round(self.seconds, 3),
-        }
-
-
-def run_claim(claim: Claim) -> ClaimResult:
-    """Run one claim's check; a crash becomes an ``error`` verdict, never a pass.
-
-    The check runs under :func:`analysis.reproducible.deterministic` keyed by the
-    claim's id: one thread, deterministic algorithms, generators seeded from
-    the id, so its verdict is the same alone (``--only``), in any order and
-    whatever the caller's thread count.
-    """
-    from analysis.reproducible import deterministic
-
-    start = time.perf_counter()
-    try:
-        with deterministic(claim.id):
-            result = claim.check()
-        if not isinstance(result, CheckResult):
-            raise TypeError(f"check returned {type(result).__name__}, not CheckResult")
-    except Exception as exc:  # a crashing check is reported, not raised
-        tb = traceback.format_exception(exc)
-        result = CheckResult(
-            Verdict.ERROR,
-            "error",
-            {"summary": f"the check crashed: {exc!r}", "traceback": "".join(tb[-3:])},
-        )
-    return ClaimResult(claim, result, time.perf_counter() - start)

@@ -74,6 +74,9 @@ CLAIMS = (
         "§3.4.11",
         "tanh'(x) = 1 − tanh(x)² ∈ (0, 1)",
         lambda: check_range("tanh", "(0, 1)"),
+        severity="slip",
+        severity_reason="tanh'(0) = 1 is attained (the range is (0, 1]); the text's own table "
+        "gives f'(0) = 1 and its point, that tanh' reaches 4x sigmoid's 1/4, stands",
     ),
     Claim(
         "activations.sigmoid-derivative-range",

@@ -66,7 +66,9 @@ CLAIMS: tuple[Claim, ...] = (
        partial(check_foundations_stage, "hidden")),
     _c("foundations-backprop-output", FOUNDATIONS, _BP,
        "Net_o1 = 1.105905967, Out_o1 = 1/(1+e^{1.105905967}) = 0.75136079, Out_o2 = 0.772928465",
-       partial(check_foundations_stage, "output")),
+       partial(check_foundations_stage, "output"), severity="slip",
+       severity_reason="out_o1 is 0.75136507 and the exponent's minus sign is dropped; the "
+       "text's next line uses the right value, so nothing after it changes"),
     _c("foundations-backprop-errors", FOUNDATIONS, _BP,
        "E_o1 = 1/2 (0.01 - 0.75136507)^2 = 0.274811083, E_o2 = 0.023560026, "
        "E_total = 0.298371109", partial(check_foundations_stage, "errors")),
@@ -98,7 +100,9 @@ CLAIMS: tuple[Claim, ...] = (
     _c("msd-backprop-weight", MSD_THESIS, "§2.2.3.1 eq. (2.11)",
        "dC/dw^l_{j,k} = a^{l-1}_k delta^l_j", partial(check_msd_backprop, "2.11")),
     _c("msd-adam-moment-sum", MSD_THESIS, "eq. (2.16)",
-       "m_t = sum_{tau=1}^t g_tau = E[g(theta)]", check_moment_sum),
+       "m_t = sum_{tau=1}^t g_tau = E[g(theta)]", check_moment_sum, severity="slip",
+       severity_reason="a sum of t gradients estimates t*E[g]: the 1/t is missing; the text "
+       "replaces it at once with the moving average Adam uses"),
     _c("msd-adam-moments", MSD_THESIS, "eq. (2.17)",
        "m_t = b1 m_{t-1} + (1 - b1) g_t, v_t = b2 v_{t-1} + (1 - b2) g_t^2",
        check_msd_adam_moments),
@@ -121,14 +125,18 @@ CLAIMS: tuple[Claim, ...] = (
        check_regrelu_adam),
     # 003 §2.1.1 and §2.1.11.
     _c("xu-kl-definition", XU_THESIS, "§2.1.1 eq. (2.3)",
-       "D_KL(P||Q) = sum log(Q/P) Q = sum log(y/yhat) y", check_kl_definition),
+       "D_KL(P||Q) = sum log(Q/P) Q = sum log(y/yhat) y", check_kl_definition,
+       severity="slip", severity_reason="P and Q are swapped in the middle member only; the "
+       "final form and the gradient (2.4) are right"),
     _c("xu-kl-nll-gradient", XU_THESIS, "§2.1.1 eq. (2.4)",
        "d eps_KL/d yhat_i = d(-y_i log yhat_i)/d yhat_i = d eps_NLL/d yhat_i",
        check_kl_nll_gradient),
     _c("xu-alg3-weight-gradient", XU_THESIS, "§2.1.7 Algorithm 3",
        "dE/dW_l = g dh_l/dW_l; g <- g dh_l/dh_{l-1}", check_alg3_weight_gradient),
     _c("xu-alg3-bias-gradient", XU_THESIS, "§2.1.7 Algorithm 3",
-       "dE/db_l = (dE/dh_l)(dh_l/db_l) = g dh_l/dW_l", check_alg3_bias_gradient),
+       "dE/db_l = (dE/dh_l)(dh_l/db_l) = g dh_l/dW_l", check_alg3_bias_gradient,
+       severity="slip", severity_reason="W for b in the last factor; the middle expression "
+       "of the same line is right"),
     _c("xu-momentum", XU_THESIS, "§2.1.8 eqs. (2.14)-(2.15)",
        "v_t = beta v_{t-1} - eta grad F(theta_{t-1}); theta_t = theta_{t-1} + v_t",
        check_momentum),

@@ -25,6 +25,10 @@ CLAIMS = (
         "c-value = real filter size / receptive field size >= t, written as"
         " sum_(i<=l) a_i 2^(i-1) <= 2^l k / (t(k-1)), l = 1..n",
         check_cvalue_constraint,
+        severity="slip",
+        severity_reason="2^l should be 2^(l-1) even in the text's own leading-order model; its "
+        "closed form (4.5)-(4.6) is derived with 2^(l-1), so the argument does not use the "
+        "printed exponent (a superscript the OCR may have garbled)",
     ),
     Claim(
         "maxdepth.image-constraint",
@@ -40,12 +44,16 @@ CLAIMS = (
         "§4.3 eqs. (4.5)-(4.6) vs (4.2)-(4.4)",
         f"{_CLOSED_FORM} (as the optimum of (4.2)-(4.4) as printed)",
         lambda: check_closed_form("printed"),
+        severity="slip",
+        severity_reason="the mismatch is (4.3)'s exponent again",
+        same_as="maxdepth.cvalue-constraint",
     ),
     Claim(
         "maxdepth.closed-form-derived",
         XU_THESIS,
         "§4.3 eqs. (4.5)-(4.6) vs the definitions",
-        f"{_CLOSED_FORM} (as the optimum of the constraints the definitions give)",
+        f"{_CLOSED_FORM} (the optimum of the design problem §4.3 defines: c-value >= t at"
+        " every stage, receptive field within the image)",
         lambda: check_closed_form("derived"),
     ),
     Claim(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from analysis.claims import CheckResult, Claim, Correction, decided
+from analysis.claims import CheckResult, Claim, Correction, decided, reading
 from analysis.network_spec import NetworkSpec, infer_shapes
 from analysis.networks import build_network, get_network
 from analysis.seeds import XU_THESIS
@@ -103,6 +103,11 @@ def check_table42_pools() -> CheckResult:
                    " conv5) is missing from it, which leaves fc6 with"
                    f" {fc6_printed[0]:,} inputs and the network with {params_printed:,}"
                    " parameters", "both variants' shapes worked out, parameters counted on meta"),
+        readings=[reading("the table's rows as transcribed", holds, max_pools=counts["maxpool"]),
+                  reading("the table's rows plus a pool its classifier's input implies "
+                          "(fc6 of 9,216 = 256x6x6 inputs, as the 60M parameters need)", False,
+                          reasonable=False, why="adds a row the table does not print: that "
+                          "is the correction, not a reading")],
         table_counts=counts, with_added_layers=ours, added_layers=added,
         fc6_inputs_as_printed=fc6_printed[0], fc6_inputs_with_added=fc6_ours[0],
         params_as_printed=params_printed, params_with_added=params_ours,
@@ -137,6 +142,9 @@ CLAIMS = (
         "Table 4.2, §4.2.2",
         "Table 4.2 lists the 3 max pooling layers that §4.2.2 states for AlexNet",
         check_table42_pools,
+        severity="slip",
+        severity_reason="the prose (3 pools, 60M parameters) is right and only the table omits "
+        "the pool after conv5; an OCR-dropped row cannot be excluded",
     ),
     Claim(
         "networks.vgg-e-19-layers",

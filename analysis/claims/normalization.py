@@ -61,8 +61,9 @@ def _foundations_step3() -> CheckResult:
             "004 step 3, xhat = (x + mu)/(sqrt(var) + eps),",
             "xhat",
             _found("xhat"),
-            "'x + mu' -> 'x - mu' (sign) and eps moved under the root",
-            "xhat = (x - mu) / sqrt(var + eps)",
+            "'x + mu' -> 'x - mu' (sign; torch also puts eps under the root, a convention)",
+            "xhat = (x - mu)/(sqrt(var) + eps) (eps outside the root, as printed, or inside, "
+            "as torch has it: they differ by O(eps/sigma))",
         )
     )
     sign_only = check_form(
@@ -118,7 +119,9 @@ CLAIMS: tuple[Claim, ...] = (
        _form(FormCheck("First dL/dx display (dxhat/dx printed as 1/m)", "d_x",
                        _bwd(bilici_backward, "d_x_chain"), "dxhat/dx: '1/m' -> '1/sigma_i'",
                        "dL/dx = dL/dxhat (1/sigma_i) + dL/dmu (1/m) + dL/dsigma^2 (2(x-mu)/m)",
-                       input_grad_scale))),
+                       input_grad_scale)), severity="substantive",
+       severity_reason="dxhat/dx is 1/sigma_i, not 1/m: the passage's final dL/dx, its point, "
+       "gives wrong gradients as printed (the same 1/m is in the author's own markdown)"),
     _c("bilici-dxhat", BILICI, _DER, "dL/dxhat_i^(r) = gamma_i dL/da_i^(r)",
        _form(FormCheck("dL/dxhat (the bracket's 'a = gamma x + beta' should read gamma xhat)",
                        "d_xhat", _bwd(bilici_backward, "d_xhat")))),
@@ -127,7 +130,8 @@ CLAIMS: tuple[Claim, ...] = (
        _form(FormCheck("dL/dx with gamma/m", "d_x", _bwd(bilici_backward, "d_x"),
                        "'gamma_i/m' -> 'gamma_i/sigma_i'",
                        "dL/dx = dL/da (gamma_i/sigma_i) + dL/dmu (1/m) "
-                       "+ dL/dsigma^2 (2(x-mu)/m)", input_grad_scale))),
+                       "+ dL/dsigma^2 (2(x-mu)/m)", input_grad_scale)),
+       severity="substantive", same_as="normalization.bilici-dx-chain"),
     _c("bilici-dvar", BILICI, _DER,
        "dL/dsigma^2 = -1/(2 sigma^3) sum_j dL/da^(j) gamma (x^(j) - mu)",
        _form(FormCheck("dL/dsigma^2", "d_var", _bwd(bilici_backward, "d_sigma2")))),
@@ -140,7 +144,9 @@ CLAIMS: tuple[Claim, ...] = (
        _form(FormCheck("dL/dmu (second line, '-gamma_i/mu_i')", "d_mu",
                        _bwd(bilici_backward, "d_mu_expanded"), "'-gamma_i/mu_i' -> "
                        "'-gamma_i/sigma_i'", "dL/dmu = -gamma/sigma sum_j dL/da^(j) + "
-                       "(1/sigma^3)(sum_j dL/da^(j) gamma (x^(j)-mu))(sum_j (x^(j)-mu)/m)"))),
+                       "(1/sigma^3)(sum_j dL/da^(j) gamma (x^(j)-mu))(sum_j (x^(j)-mu)/m)")),
+       severity="slip", severity_reason="sigma became mu in one substitution; the line above "
+       "it in the same display is right"),
     # 003 §5.4, eqs. (5.8)–(5.17).
     _c("xu-mean", XU_THESIS, "§5.4 eq. (5.8)", "mu_B = (1/m) sum_i x_i",
        _form(FormCheck("(5.8) batch mean", "mu", _fwd(xu_forward, "mu")))),
@@ -163,7 +169,9 @@ CLAIMS: tuple[Claim, ...] = (
        _form(FormCheck("(5.15) dL/dx", "d_x", _bwd(xu_backward, "d_x"),
                        "'-1/sqrt(sigma_B^2+eps)' -> '+1/sqrt(sigma_B^2+eps)' (one sign)",
                        "dE/dx_i = dE/dxhat_i / sqrt(sigma_B^2+eps) + dE/dsigma_B^2 "
-                       "2(x_i-mu_B)/m + dE/dmu_B / m", input_grad_scale))),
+                       "2(x_i-mu_B)/m + dE/dmu_B / m", input_grad_scale)),
+       severity="slip", severity_reason="one sign, likely copied from (5.14); (5.12)-(5.14), "
+       "(5.16), (5.17) are right and the thesis uses BN as a framework layer"),
     _c("xu-dgamma", XU_THESIS, "§5.4 eq. (5.16)", "dE/dgamma = sum_i dE/dy_i xhat_i",
        _form(FormCheck("(5.16) dL/dgamma", "d_gamma", _bwd(xu_backward, "d_gamma")))),
     _c("xu-dbeta", XU_THESIS, "§5.4 eq. (5.17)", "dE/dbeta = sum_i dE/dy_i",
@@ -175,7 +183,9 @@ CLAIMS: tuple[Claim, ...] = (
        "sigma^2 = (1/m) sum_i (x_i - mu)^2 (called the standard deviation)",
        _form(FormCheck("step 2 (biased variance)", "var", _found("var")))),
     _c("foundations-normalize", FOUNDATIONS, f"{_FLOW} step 3",
-       "xhat_i = (x_i + mu)/(sqrt(sigma^2) + eps)", _foundations_step3),
+       "xhat_i = (x_i + mu)/(sqrt(sigma^2) + eps)", _foundations_step3, severity="slip",
+       severity_reason="'x + mu' should be 'x - mu' (the intent, to normalise, is plain); eps "
+       "outside the root is a convention, not an error"),
     _c("foundations-scale-shift", FOUNDATIONS, f"{_FLOW} step 4",
        "Y_i = gamma xhat_i + beta (with the corrected xhat of step 3)",
        _form(FormCheck("step 4 on the corrected step-3 xhat", "y",

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from analysis.claims._core import Claim
 from analysis.receptive_checks import (
     check_alexnet_rf,
-    check_design_rule,
     check_fig26_second_layer,
     check_network_rf,
     check_small_kernels_same_rf,
@@ -62,23 +59,5 @@ CLAIMS = (
         "strides have the effect of rapidly increasing the receptive field of each feature in"
         " the hidden layer",
         check_strides_grow_rf,
-    ),
-    *(
-        Claim(
-            f"receptive.{slug}-within-image",
-            XU_THESIS,
-            f"§4.3 constraint 1, {table}",
-            f"The receptive field size should not be larger than the image size (applied to the"
-            f" last convolution of the {table} network)",
-            partial(check_design_rule, name),
-        )
-        for slug, name, table in (
-            ("table41-lenet5", "lenet5", "Table 4.1"),
-            ("table42-alexnet", "alexnet", "Table 4.2"),
-            ("table43-vgg-e", "vgg19", "Table 4.3"),
-            ("table51-tiny-cifar", "tiny_cifar", "Table 5.1"),
-            ("table61-ndsb1", "ndsb1", "Table 6.1"),
-            ("table62-ndsb2", "ndsb2", "Table 6.2"),
-        )
     ),
 )

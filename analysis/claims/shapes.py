@@ -62,7 +62,9 @@ CLAIMS = (
        "W2 = (W1 - F + 2P)/S + 1 (the relationship image size, stride and feature map satisfy)",
        check_printed_unfloored(_w2, "W2", _W2_FLOOR)),
     _c("bilici-pooling-formula", BILICI, f"{_FORMULAS}, Pooling Layer",
-       "W2 = (W1 - F)/S, H2 = (H1 - F)/S", check_bilici_pooling_formula),
+       "W2 = (W1 - F)/S, H2 = (H1 - F)/S", check_bilici_pooling_formula, severity="slip",
+       severity_reason="the '+ 1' is missing, but the text's own pooling (28 -> 14 -> 7) uses "
+                       "the right sizes"),
     _c("bilici-no-overlap", BILICI, f"{_FORMULAS}, Pooling Layer",
        "If no overlapping: W2 = W1/F, H2 = H1/F", check_bilici_no_overlap),
     _c("bilici-half-padding", BILICI, "§5 Padding",
@@ -76,7 +78,9 @@ CLAIMS = (
        "-> flatten 7*7*32 = 1568 -> 600 -> 10", lambda: check_network_shapes("mnist_bilici")),
     _c("bilici-mnist-conv2-padding", BILICI, "§10 A Practical Example: MNIST",
        "[5x5] kernel size means that our amount of zero padding is 1",
-       check_bilici_conv2_padding),
+       check_bilici_conv2_padding, severity="slip",
+       severity_reason="the text's own rule, arithmetic and code all pad 2; only this "
+                       "sentence says 1"),
     _c("bilici-flatten-490", BILICI, "§9 Fully Connected Layers and Flattening",
        "10 feature maps of 7x7 -> 7 x 7 x 10 = 490 neurons in the first fully connected layer",
        lambda: check_flatten_count(10, 7, 7, 490)),

@@ -18,6 +18,9 @@ CLAIMS = (
         "§5.5.2 eq. (5.33)",
         "at 0, the Taylor expansion of the Sigmoid is f(x) = 1/2 + x/4 + x²/48 + … (as printed)",
         check_eq_5_33,
+        severity="slip",
+        severity_reason="the third term is -x³/48, not x²/48; the text truncates to 1/2 + x/4 "
+        "at once, which is right, and (5.34)-(5.36) use only that",
     ),
     Claim(
         "taylor.sigmoid-slope-eq-5-34",

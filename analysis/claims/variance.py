@@ -18,7 +18,9 @@ CLAIMS = (
           vc.check_eq5_20, slow=True),
     Claim("variance.eq5-21-backward", XU_THESIS, "§5.5.1 eqs. (5.21)-(5.22)",
           "Var[∂ε/∂y_l] = n_l (∂x_{l+1}/∂y_l) Var[w_l] Var[∂ε/∂x_{l+1}], ∂x_{l+1}/∂y_l = f'(y_l)",
-          vc.check_eq5_21),
+          vc.check_eq5_21, severity="slip",
+          severity_reason="a variance scales with the square of a factor: f'(y_l) should be "
+          "f'(y_l)² (E[f'²]); the text's qualitative argument about sigmoid survives"),
     Claim("variance.eq5-25-26-xavier-conditions", XU_THESIS, "§5.5.1 eqs. (5.23)-(5.26)",
           "with f'(0) ≈ 1 and constant variance both ways: n_l Var[w_l] = 1, "
           "n_{l+1} Var[w_l] = 1", vc.check_eq5_25_26),
@@ -31,10 +33,15 @@ CLAIMS = (
     Claim("variance.eq5-30-relu-layer", XU_THESIS, "§5.5.1 eq. (5.30)",
           "Var[y_l] = ½ n_l Var[w_l] Var[y_{l-1}]", vc.check_eq5_30),
     Claim("variance.eq5-31-relu-product", XU_THESIS, "§5.5.1 eq. (5.31)",
-          "Var[y_L] = Var[x] Π_{l=1..L} ½ n_l Var[w_l]", vc.check_eq5_31),
+          "Var[y_L] = Var[x] Π_{l=1..L} ½ n_l Var[w_l]", vc.check_eq5_31,
+          severity="slip", severity_reason="off by a constant factor 2 (the input layer has no "
+          "½, as He et al. write it); the conclusion that ½·n·Var[w] = 1 keeps the variance "
+          "from growing or vanishing exponentially stands"),
     Claim("variance.eq5-32-relu-backward", XU_THESIS, "§5.5.1 eq. (5.32)",
           "Var[∂ε/∂x_1] = ∂ε/∂x_L Π_{l=1..L} ½ n̂_l Var[w_l]; ½ n̂_l Var[w_l] = 1 suffices",
-          vc.check_eq5_32),
+          vc.check_eq5_32, severity="slip",
+          severity_reason="Var[·] is missing on the right; restored, the relation and its "
+          "sufficient condition hold (Monte Carlo)"),
     Claim("variance.eq5-35-sigmoid-linearised", XU_THESIS, "§5.5.2 eqs. (5.33)-(5.35)",
           "with sigmoid ≈ 1/2 + x/4: Var[x_l] = Var[y_{l-1}]/16", vc.check_eq5_35),
     Claim("variance.sigmoid-gradient-vanishes", XU_THESIS, "§5.5.2; §1.1 contribution 5",

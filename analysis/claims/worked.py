@@ -23,7 +23,11 @@ CLAIMS = (
        "[[0,3,8,4],[9,19,25,10],[21,37,43,16],[6,7,8,0]]", check_bilici_figure6),
     _c("foundations-feature-maps", FOUNDATIONS, "§3.2.3",
        "the 5*5 image and 3*3 filter give the feature map [[4,3,4],[2,4,3],[2,3,4]] at "
-       "stride 1 (a_00 = 4) and [[4,4],[2,4]] at stride 2", check_foundations_feature_map),
+       "stride 1 (a_00 = 4) and [[4,4],[2,4]] at stride 2", check_foundations_feature_map,
+       severity="transcription",
+       severity_reason="one flipped cell (row 2, column 4) in a visibly garbled figure region; "
+                       "the printed maps are exactly those of the classic example (UFLDL's "
+                       "'Convolved Feature') whose image has a 1 there"),
     _c("foundations-56-params", FOUNDATIONS, "§3.2.3",
        "two 3*3*3 filters: the number of parameters is (3*3*3 + 1)*2 = 56",
        check_foundations_parameters),

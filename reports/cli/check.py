@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from analysis.claims import (
+    SEVERITIES,
     ClaimResult,
     Verdict,
     all_claims,
@@ -79,6 +80,8 @@ def check(
         + ", ".join(f"[{VERDICT_STYLE[v]}]{counts[v]} {v.value}[/]" for v in Verdict)
         + f" in {sum(r.seconds for r in results):.1f} s"
     )
+    if counts[Verdict.REFUTED]:
+        console.print(severity_line(results))
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps([r.to_json() for r in results], indent=1) + "\n")
@@ -100,6 +103,18 @@ def check(
         else:
             console.print(f"verdicts match {expect}")
     raise typer.Exit(status)
+
+
+def severity_line(results: list[ClaimResult]) -> str:
+    """'N distinct errors: a substantive, b slip, c transcription' (same_as counted once)."""
+    distinct = [r for r in results if r.result.verdict is Verdict.REFUTED and r.same_as is None]
+    per = {s: sum(r.severity == s for r in distinct) for s in (*SEVERITIES, None)}
+    parts = [f"{per[s]} {s}" for s in SEVERITIES if per[s]]
+    if per[None]:
+        parts.append(f"{per[None]} without a severity")
+    dup = sum(r.same_as is not None for r in results)
+    return (f"refuted: {len(distinct)} distinct errors ({', '.join(parts)})"
+            + (f"; {dup} more refute an error already counted" if dup else ""))
 
 
 def _read_expect(path: Path) -> dict[str, str]:
@@ -161,11 +176,13 @@ def _print_table(results: list[ClaimResult]) -> None:
                 table.add_section()
             family = r.claim.family
             v = r.result.verdict
-            table.add_row(
-                r.claim.id,
-                escape(r.claim.locator),
-                f"[{VERDICT_STYLE[v]}]{v.value}[/]",
-                r.result.method,
-                escape(r.result.summary),
-            )
+            verdict = f"[{VERDICT_STYLE[v]}]{v.value}[/]"
+            if r.severity:
+                verdict += f"\n({r.severity})"
+            summary = escape(r.result.summary)
+            if r.same_as:
+                summary += f" [dim](the same error as {r.same_as}: counted once)[/]"
+            if r.result.caveat:
+                summary += f" [dim]Caveat: {escape(r.result.caveat)}[/]"
+            table.add_row(r.claim.id, escape(r.claim.locator), verdict, r.result.method, summary)
         console.print(table)

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from analysis.claims import Claim, confirmed, refuted
+from analysis.claims import Claim, confirmed, reading, refuted
 from analysis.seeds import BILICI, XU_THESIS
 from reports.cli import app
 from reports.cli import check as check_cmd
@@ -23,7 +23,9 @@ def _fake_claims():
         Claim(
             "fake.good", XU_THESIS, "§4.3 eq. (4.5)", "x holds", lambda: confirmed("numeric", "ok")
         ),
-        Claim("fake.bad", BILICI, "Figure 6", "y holds", lambda: refuted("arithmetic", "y fails")),
+        Claim("fake.bad", BILICI, "Figure 6", "y holds",
+              lambda: refuted("arithmetic", "y fails", readings=[reading("as printed", False)]),
+              severity="slip", severity_reason="a typo"),
         Claim("other.crash", BILICI, "§2", "z holds", crash, slow=True),
     )
 
@@ -41,8 +43,10 @@ def test_check_refuted_is_a_finding_exit_0(fake_registry, tmp_path):
     assert [r["id"] for r in rows] == ["fake.good", "fake.bad"]
     for key in ("id", "source", "statement", "verdict", "method", "evidence", "correction"):
         assert key in rows[0]
-    assert rows[1]["verdict"] == "refuted"
+    assert rows[1]["verdict"] == "refuted" and rows[1]["severity"] == "slip"
     assert "2 claims" in result.output
+    assert "(slip)" in result.output  # the table shows the severity beside the verdict
+    assert "refuted: 1 distinct errors (1 slip)" in result.output
 
 
 def test_check_crash_exits_1_and_names_the_claim(fake_registry):

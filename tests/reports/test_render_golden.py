@@ -70,3 +70,15 @@ def test_report_notes_verdicts_that_differ_from_the_expectation():
     html = render_html(rows, [], generated="t", diffs=diffs)
     note = html[html.index('id="expect-diff"') : html.index('id="wrong"')]
     assert flipped in note and "expected inconclusive" in note
+
+
+def test_report_orders_refutations_by_severity_and_counts_repeats_once():
+    # issue 10: substantive first, a same_as row right after the row it repeats
+    html = _render()
+    wrong = html[html.index('id="refuted-table"') : html.index("All claims")]
+    order = [wrong.index(i) for i in ("shapes.demo-wrong-size", "maxdepth.demo-closed-form<",
+                                      "maxdepth.demo-closed-form-again")]  # fmt: skip
+    assert order == sorted(order)
+    counts = html[html.index('id="severity-counts"') : html.index('id="refuted-table"')]
+    assert "1 substantive" in counts and "1 slip" in counts
+    assert "1 more claim(s) refute an error already counted" in counts

@@ -47,7 +47,7 @@ def test_fixture_report_in_browser(browser_ok, tmp_path):
     assert seen.console_errors == ()
     assert seen.failed_requests == ()
     assert seen.images == 1 and seen.broken_images == ()
-    assert seen.verdict_rows == 3
+    assert seen.verdict_rows == 5
     assert seen.filter_works is True
     assert {"verdicts", "demo"} <= set(seen.sections)
     assert shot.stat().st_size > 10_000

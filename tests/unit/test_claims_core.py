@@ -7,6 +7,7 @@ import json
 import pytest
 
 from analysis.claims import (
+    AS_STATED,
     CheckResult,
     Claim,
     Correction,
@@ -15,6 +16,7 @@ from analysis.claims import (
     claim_factory,
     compare_expected,
     confirmed,
+    reading,
     refuted,
     run_claim,
     select_claims,
@@ -22,8 +24,8 @@ from analysis.claims import (
 from analysis.seeds import SEEDS, XU_THESIS
 
 
-def _claim(check, id="demo.one", slow=False):
-    return Claim(id, XU_THESIS, "§4.3 eq. (4.5)", "a statement", check, slow=slow)
+def _claim(check, id="demo.one", slow=False, **judgement):
+    return Claim(id, XU_THESIS, "§4.3 eq. (4.5)", "a statement", check, slow=slow, **judgement)
 
 
 def test_result_is_frozen_and_json_ready():
@@ -32,7 +34,8 @@ def test_result_is_frozen_and_json_ready():
         r.verdict = Verdict.REFUTED  # type: ignore[misc]
     with pytest.raises(TypeError):
         r.evidence["value"] = 3  # type: ignore[index]
-    assert json.loads(json.dumps(dict(r.evidence))) == {"summary": "1 + 1 is 2", "value": 2}
+    assert json.loads(json.dumps(dict(r.evidence))) == {
+        "summary": "1 + 1 is 2", "value": 2, "readings": [{"reading": AS_STATED, "holds": True}]}
 
 
 def test_result_without_summary_is_refused():
@@ -74,11 +77,51 @@ def test_check_returning_wrong_type_is_an_error():
 
 def test_refuted_result_carries_correction_into_json():
     fix = Correction("W2 = floor((W1 - F + 2P)/S) + 1", "sympy, floor semantics")
-    out = run_claim(_claim(lambda: refuted("symbolic", "off by one", fix)))
+    tried = [reading("as printed", False), reading("floor division", False)]
+    out = run_claim(_claim(lambda: refuted("symbolic", "off by one", fix, readings=tried),
+                           severity="slip", severity_reason="a dropped floor"))
     data = out.to_json()
-    assert data["verdict"] == "refuted"
+    assert data["verdict"] == "refuted" and data["severity"] == "slip"
     assert data["correction"] == {"statement": fix.statement, "verification": fix.verification}
-    assert set(data) >= {"id", "source", "statement", "verdict", "method", "evidence", "correction"}
+    assert set(data) >= {"id", "source", "statement", "verdict", "method", "evidence", "correction",
+                         "severity", "severity_reason", "same_as", "caveat"}
+
+
+def test_refutation_needs_readings_none_of_which_holds():
+    # issue 10: a claim is refuted only when no reasonable reading saves it
+    with pytest.raises(ValueError, match="readings"):
+        refuted("symbolic", "wrong")
+    with pytest.raises(ValueError, match="although these readings hold"):
+        refuted("symbolic", "wrong", readings=[reading("MiB", True), reading("MB", False)])
+    # a reading tried and rejected as unreasonable may hold without saving the claim
+    ok = refuted("symbolic", "wrong", readings=[
+        reading("as printed", False), reading("an edit", True, reasonable=False, why="edit")])
+    assert ok.verdict is Verdict.REFUTED
+
+
+def test_severity_and_caveat_belong_to_the_right_verdicts():
+    with pytest.raises(ValueError, match="only a refuted result"):
+        CheckResult(Verdict.CONFIRMED, "numeric", {"summary": "s"}, severity="slip")
+    with pytest.raises(ValueError, match="one of substantive"):
+        refuted("numeric", "s", severity="typo", readings=[reading("x", False)])
+    with pytest.raises(ValueError, match="caveat"):
+        CheckResult(Verdict.INCONCLUSIVE, "numeric", {"summary": "s"}, caveat="c")
+    with pytest.raises(ValueError, match="`severity`='grave'"):
+        _claim(lambda: None, severity="grave")
+    assert confirmed("numeric", "s", caveat="exact when S divides").caveat
+
+
+def test_same_as_counts_an_error_once():
+    first = run_claim(_claim(lambda: refuted("numeric", "x", readings=[reading("r", False)]),
+                             id="f.first", severity="slip"))
+    again = run_claim(_claim(lambda: refuted("numeric", "x", readings=[reading("r", False)]),
+                             id="f.again", severity="slip", same_as="f.first"))
+    held = run_claim(_claim(lambda: confirmed("numeric", "x"), id="f.held", same_as="f.first"))
+    assert (first.same_as, again.same_as, held.same_as) == (None, "f.first", None)
+    from reports.cli.check import severity_line
+
+    line = severity_line([first, again, held])
+    assert "1 distinct errors (1 slip)" in line and "1 more refute" in line
 
 
 def test_select_claims_by_pattern_and_slowness():

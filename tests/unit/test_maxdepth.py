@@ -142,8 +142,15 @@ def test_verdicts():
     printed = check_closed_form("printed")
     assert printed.verdict is Verdict.REFUTED
     assert all(case["closed_matches_lp"] for case in printed.evidence["cases"])
-    assert check_image_constraint().verdict is Verdict.REFUTED
-    assert check_ndsb("ndsb1").verdict is Verdict.REFUTED
+    # issue 10 (over-literal): (4.4) is the receptive field to leading order, used consistently
+    image = check_image_constraint()
+    assert image.verdict is Verdict.CONFIRMED and "leading-order" in image.caveat
+    exact, leading = image.evidence["readings"]
+    assert exact["holds"] is False and exact["counterexample"]["rf"] > exact["counterexample"]["z"]
+    assert leading["holds"] is True
+    # NDSB-1 is within the image by the text's own model (4.4), not by its exact field
+    ndsb = check_ndsb("ndsb1")
+    assert ndsb.verdict is Verdict.CONFIRMED and "143 px" in ndsb.caveat
 
 
 @pytest.mark.parametrize("name", ["ndsb1", "ndsb2"])

@@ -26,6 +26,8 @@ EXPECTED_OUTPUT = {
     "alexnet": (1000,),  # source: 003 Table 4.2 (ImageNet)
     "alexnet_two_tower": (1000,),  # source: paper, Krizhevsky et al. 2012
     "alexnet_torchvision": (1000,),  # source: paper, torchvision alexnet
+    "alexnet_224": (1000,),  # source: paper, Krizhevsky et al. 2012 on 224x224 crops
+    "inception_bn": (1000,),  # source: 003 Table 4.4 (ImageNet classifier assumed)
     "vgg16": (1000,),  # source: paper, Simonyan & Zisserman 2015 config D
     "vgg19": (1000,),  # source: 003 Table 4.3
     "googlenet": (1000,),  # source: paper, Szegedy et al. 2015 Table 1
@@ -156,3 +158,17 @@ def test_unknown_layer_kind_lists_the_valid_kinds():
 def test_every_network_records_its_assumptions_and_source():
     for spec in NETWORKS.values():
         assert spec.assumptions and spec.locator and spec.title
+
+
+def test_table44_inception_modules_match_the_published_bn_inception_shapes():
+    # source: 003 Table 4.4; Ioffe & Szegedy 2015 Fig. 5 lists the same module outputs:
+    # 3a 28x28x256, 3b 28x28x320, 3c 14x14x576, 4a-4d 576, 576, 608, 608,
+    # 4e 7x7x1056, 5a 1024, 5b 1024
+    out = {s.layer.name: s.output for s in layer_shapes("inception_bn")}
+    assert out["inception3a"] == (256, 28, 28) and out["inception3b"] == (320, 28, 28)
+    assert out["inception3c"] == (576, 14, 14)
+    assert [out[f"inception4{c}"][0] for c in "abcd"] == [576, 576, 608, 608]
+    assert out["inception4e"] == (1056, 7, 7)
+    assert out["inception5a"] == out["inception5b"] == (1024, 7, 7)
+    model = _on_meta("inception_bn")
+    assert sum(p.numel() for p in model.parameters()) == 11_295_240

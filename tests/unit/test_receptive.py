@@ -184,13 +184,14 @@ def test_small_kernel_summary_follows_the_result():
     [("lenet5", 14, 28), ("alexnet", 163, 227), ("vgg19", 252, 224), ("tiny_cifar", 45, 28),
      ("ndsb1", 143, 128), ("ndsb2", 191, 144)],
 )  # fmt: skip
-def test_design_rule_claims(name, rf, image):
-    from analysis.receptive_checks import check_design_rule
-
-    result = check_design_rule(name)
-    assert (result.evidence["rf"], result.evidence["image_size"]) == (rf, image)
-    assert result.evidence["torch"]["rf"] == rf
-    assert result.verdict is (Verdict.CONFIRMED if rf <= image else Verdict.REFUTED)
+def test_last_conv_receptive_fields_of_the_texts_networks(name, rf, image):
+    # (These once backed claims that each network obeys §4.3's "should" rule; the text
+    # never says so, so the claims were withdrawn (issue 10). The fields stay tested.)
+    spec = NETWORKS[name]
+    stack, _ = network_layers(spec)
+    upto = stack[: max(i for i, x in enumerate(stack) if x.kind == "conv") + 1]
+    assert receptive_field(upto).size == rf and max(spec.input_shape[1:]) == image
+    assert gradient_support(upto, dims=2 if rf <= 256 else 1).size == rf
 
 
 def test_receptive_claims_are_fast_and_registered():

@@ -49,22 +49,34 @@ def test_printed_check_confirms_a_floored_formula():
     assert check_printed_unfloored(floored, "W2", "same")().verdict is Verdict.CONFIRMED
 
 
-def test_printed_check_refutes_the_unfloored_formula_with_a_verified_correction():
-    # source: 004_e138cd620735c755.txt §3.2.3, W2 = (W1 - F + 2P)/S + 1 (e.g. 6, 3, 2, 0 -> 2.5)
+def test_printed_unfloored_formula_confirmed_with_the_divisibility_caveat():
+    # source: 004_e138cd620735c755.txt §3.2.3, W2 = (W1 - F + 2P)/S + 1 (e.g. 6, 3, 2, 0 -> 2.5);
+    # issue 10: judged like half padding, exact where S divides the numerator, floor elsewhere
     def printed(w1, f, s, p):
         return Fraction(w1 - f + 2 * p, s) + 1
 
     result = check_printed_unfloored(printed, "W2", "floor((W1 - F + 2P)/S) + 1")()
+    assert result.verdict is Verdict.CONFIRMED
+    assert "stride divides" in result.caveat
+    literal, divisible = result.evidence["readings"]
+    assert not literal["holds"] and Fraction(literal["first_fraction"]["printed"]).denominator > 1
+    assert divisible["holds"] and divisible["divisible_settings"] > 0
+
+
+def test_printed_formula_wrong_where_it_is_an_integer_is_refuted():
+    # a formula that misses the "+ 1" is wrong even where S divides the numerator
+    def missing_one(w1, f, s, p):
+        return Fraction(w1 - f + 2 * p, s)
+
+    result = check_printed_unfloored(missing_one, "W2", "floor((W1 - F + 2P)/S) + 1")()
     assert result.verdict is Verdict.REFUTED
-    assert result.correction is not None
-    assert "True" in result.correction.verification
-    assert result.evidence["differ"] > 0
+    assert not any(r["holds"] for r in result.evidence["readings"])
 
 
 EXPECTED = {
     "shapes.texts-conv-forms-agree": Verdict.CONFIRMED,
     "shapes.bilici-pooling-formula": Verdict.REFUTED,
-    "shapes.bilici-no-overlap": Verdict.REFUTED,
+    "shapes.bilici-no-overlap": Verdict.CONFIRMED,  # with the divisibility caveat
     "shapes.bilici-half-padding": Verdict.CONFIRMED,
     "shapes.bilici-full-padding": Verdict.CONFIRMED,
     "shapes.bilici-mnist-shapes": Verdict.CONFIRMED,
@@ -72,7 +84,7 @@ EXPECTED = {
     "shapes.foundations-stride2-size": Verdict.CONFIRMED,
     "shapes.xu-ndsb1-table-6-1": Verdict.CONFIRMED,
     "shapes.xu-ndsb2-table-6-2": Verdict.CONFIRMED,
-    "shapes.pytorch-ceil-mode-bare": Verdict.REFUTED,
+    "shapes.pytorch-ceil-mode-bare": Verdict.CONFIRMED,  # read with the same page's Note
     "shapes.pytorch-pool-padding-range": Verdict.CONFIRMED,
 }
 
@@ -122,8 +134,8 @@ def test_no_overlap_is_judged_like_the_unfloored_conv_formulas():
     divides = sum(64 // f for f in range(1, 9))
     assert result.evidence["printed_exact"] == divides
     assert result.evidence["torch_agree_floored"] == result.evidence["settings"]
-    assert result.verdict is Verdict.REFUTED
-    assert result.correction.statement.startswith("W2 = floor(W1/F)")
+    assert result.verdict is Verdict.CONFIRMED and result.correction is None
+    assert result.caveat.startswith("Exact when F divides W1") and "floor(W1/F)" in result.caveat
 
 
 @pytest.mark.parametrize("name", ["ndsb1", "ndsb2"])

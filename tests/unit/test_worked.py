@@ -26,11 +26,11 @@ EXPECTED = {
     # source: 004_e138cd620735c755.txt §3.2.3 (input channels garbled in the transcription)
     "worked.foundations-two-filter-values": Verdict.INCONCLUSIVE,
     # source: 003_6ff731d493f5c8c8.txt §2.1.5, 38 million weights
-    "worked.xu-fc-38-million": Verdict.REFUTED,
+    "worked.xu-fc-38-million": Verdict.CONFIRMED,  # '38 million' truncates 38.5 M
     # source: 002_c109f77ff76ed8b6.txt §2.1, 512 x 511 x 3 = 784896
     "worked.bilici-lena-conv-flops": Verdict.CONFIRMED,
     # source: 002_c109f77ff76ed8b6.txt §2.1, 512 x 512 x 511 x 512 (entries, not flops)
-    "worked.bilici-lena-matmul-flops": Verdict.REFUTED,
+    "worked.bilici-lena-matmul-flops": Verdict.CONFIRMED,  # one operation per entry (MAC)
 }
 
 
@@ -128,11 +128,14 @@ def test_two_filter_excerpt_is_the_seeds_text():
     assert seed[start : start + len(copy)] == copy
 
 
-def test_xu_fc_reading_is_stated():
-    # source: 003 §2.1.5 "38 million"; 150528 x 256 = 38,535,168 lies outside [37.5, 38.5) M
+def test_xu_fc_38_million_is_ordinary_rounding():
+    # source: 003 §2.1.5 "38 million"; 150528 x 256 = 38,535,168 lies just outside
+    # [37.5, 38.5) M but its whole millions are 38 (issue 10: over-literal)
     result = run_claim(
         next(c for c in worked_claims.CLAIMS if c.id == "worked.xu-fc-38-million")
     ).result
     assert result.evidence["weights"] == 224 * 224 * 3 * 256
-    assert "38 read as 37.5-38.5" in result.summary
-    assert result.correction.statement == "the weight matrix will have 38.5 million parameters"
+    nearest, whole = result.evidence["readings"]
+    assert "38 read as 37.5-38.5" in nearest["reading"] and nearest["holds"] is False
+    assert whole["holds"] is True
+    assert result.verdict is Verdict.CONFIRMED and "39 million" in result.caveat
