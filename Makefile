@@ -68,8 +68,10 @@ lock:
 # report opened in headless Chromium (screenshot beside it). Verdicts that
 # differ from tests/expected_verdicts.json are named on the console and in a
 # note at the top of the report.
-# BENCH_FLAGS=--resume continues an interrupted sweep instead of starting over.
-BENCH_FLAGS ?=
+# BENCH_FLAGS=--resume continues an interrupted sweep instead of starting over
+# (the default, --force, replaces the previous sweep's file: bench never removes
+# an existing results file without it).
+BENCH_FLAGS ?= --force
 report: $(STAMP) browser asv-machine
 	@mkdir -p $(OUT)
 	$(BIN)/cnnbench check --json $(OUT)/check.json

@@ -2,14 +2,15 @@
 
 The results file is JSON Lines: a ``header`` record per run (machine,
 libraries, flags, harness settings, the ceilings measured at its start), then
-one ``result`` (or ``error``) record per workload, flushed as soon as the
-workload finishes, so an interrupted run keeps everything it finished and
-``resume=True`` skips it next time.
+one ``result`` (or ``error``) record per workload, written and fsynced as soon
+as the workload finishes, so an interrupted run keeps everything it finished
+and ``resume=True`` skips it next time. While a run writes the file it holds
+its lock (a second writer refuses); an existing file is replaced only with
+``force=True`` (see :mod:`bench.sweep_files` for resuming).
 """
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -18,12 +19,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.harness import HarnessConfig, Measurement, measure, measure_cuda
+from bench.loaders_bench import BENCH_SCHEMA, load_bench_results
 from bench.machine import llc_bytes, machine_info, set_flags
+from bench.results_io import JsonlAppender, WriteLock
 from bench.roofline import Ceilings, assess, measure_ceilings
+from bench.sweep_files import open_results
 from bench.workloads import Prepared, Workload, WorkloadError, prepare
 
-SCHEMA = 1
-DEFAULT_OUT = Path("results/bench.jsonl")
+SCHEMA = BENCH_SCHEMA
+# The one default results file: `cnnbench bench` writes it and `cnnbench report` reads it.
+DEFAULT_OUT = Path("reports/out/bench.jsonl")
 # Per-workload sampling: ±2% CI of the median or 0.5 s of samples, whichever first.
 SWEEP_CONFIG = HarnessConfig(target_rel_ci=0.02, budget_s=0.5, warmup_s=0.05, min_samples=7)
 
@@ -45,28 +50,15 @@ class SweepOutcome:
 
 
 def read_records(path: Path) -> list[dict]:
-    """Every complete record of a results file (a torn last line is ignored)."""
-    records = []
-    if not path.exists():
-        return records
-    for line in path.read_text().splitlines():
-        if not line.strip():
-            continue
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a line cut short by an interrupted write
-    return records
+    """Every complete record of a results file, validated (a torn last line is left out;
+    a missing file has none). Raises :class:`bench.results_io.ResultsFileError`."""
+    if not Path(path).exists():
+        return []
+    return list(load_bench_results(path, allow_empty=True).records)
 
 
 def done_keys(path: Path) -> set[str]:
     return {r["workload"]["key"] for r in read_records(path) if r.get("type") == "result"}
-
-
-def _append(path: Path, record: dict) -> None:
-    with path.open("a") as fh:
-        fh.write(json.dumps(record, allow_nan=False, default=str) + "\n")
-        fh.flush()
 
 
 def default_measure(config: HarnessConfig, threads: int | None) -> MeasureFn:
@@ -79,7 +71,8 @@ def default_measure(config: HarnessConfig, threads: int | None) -> MeasureFn:
 
 
 def header_record(run_id: str, profile: str, device: str, threads: int | None,
-                  config: HarnessConfig, ceilings: Ceilings, total: int) -> dict:  # fmt: skip
+                  config: HarnessConfig, ceilings: Ceilings | None,
+                  total: int) -> dict:  # fmt: skip
     return {
         "type": "header",
         "schema": SCHEMA,
@@ -91,7 +84,7 @@ def header_record(run_id: str, profile: str, device: str, threads: int | None,
         "workloads": total,
         "harness": asdict(config),
         "machine": machine_info(),
-        "ceilings": ceilings.to_json(),
+        "ceilings": None if ceilings is None else ceilings.to_json(),
     }
 
 
@@ -103,6 +96,7 @@ def run_sweep(
     device: str = "cpu",
     threads: int | None = None,
     resume: bool = False,
+    force: bool = False,
     config: HarnessConfig = SWEEP_CONFIG,
     ceilings: Ceilings | None = None,
     measure_fn: MeasureFn | None = None,
@@ -112,10 +106,17 @@ def run_sweep(
     cudnn_benchmark: bool = True,
     tf32: bool = False,
     remeasure_ceilings: bool = True,
+    notice: Callable[[str], None] = lambda _: None,
+    command: str | None = None,
 ) -> SweepOutcome:
     """Time ``workloads`` in order, appending a record to ``out`` after each.
 
-    Without ``resume`` an existing ``out`` is replaced. ``KeyboardInterrupt``
+    ``out`` is locked for the whole run (:class:`~bench.results_io.FileLockedError`
+    if another run holds it). An existing ``out`` is refused unless ``resume``
+    (continue it: same settings required, a torn last line is cut off and
+    ``notice`` says so) or ``force`` (replace it); see :mod:`bench.sweep_files`.
+    Both raise :class:`~bench.results_io.ResultsFileError` before any timing,
+    leaving the file as it was. ``KeyboardInterrupt``
     stops the sweep between records: finished ones stay in the file and the
     outcome says ``interrupted=True``. Flush-to-zero, cuDNN autotuning and TF32
     are set explicitly (not inherited) and recorded in the header and in every
@@ -123,19 +124,32 @@ def run_sweep(
     """
     t_start = time.perf_counter()
     items = tuple(workloads)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    already = done_keys(out) if resume else set()
-    if not resume and out.exists():
-        out.unlink()
+    out = Path(out)
     import torch
 
     old_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    set_flags(flush_denormal=flush_denormal, cudnn_benchmark=cudnn_benchmark, tf32=tf32)
+    try:
+        with WriteLock(out, command):
+            if threads is not None:
+                torch.set_num_threads(threads)
+            set_flags(flush_denormal=flush_denormal, cudnn_benchmark=cudnn_benchmark, tf32=tf32)
+            run_id = uuid.uuid4().hex[:12]
+            head = header_record(run_id, profile, device, threads, config, None, len(items))
+            already = open_results(out, resume=resume, force=force, header=head, notice=notice)
+            with JsonlAppender(out) as sink:
+                run = _sweep(items, already, sink, head, device, config, threads, ceilings,
+                             measure_fn, prepare_fn, progress, remeasure_ceilings)  # fmt: skip
+    finally:
+        torch.set_num_threads(old_threads)
+    done, skipped, failed, interrupted = run
+    return SweepOutcome(out, run_id, tuple(done), skipped, tuple(failed), interrupted,
+                        time.perf_counter() - t_start)  # fmt: skip
+
+
+def _sweep(items, already, sink, head, device, config, threads, ceilings, measure_fn,
+           prepare_fn, progress, remeasure_ceilings):  # fmt: skip
     todo = [w for w in items if w.key not in already]
     skipped = tuple(w.key for w in items if w.key in already)
-    run_id = uuid.uuid4().hex[:12]
     done: list[str] = []
     failed: list[str] = []
     interrupted = False
@@ -144,11 +158,10 @@ def run_sweep(
     try:
         if todo:
             ceil = ceilings or measure_ceilings(device)
-            _append(out, header_record(run_id, profile, device, threads, config, ceil,
-                                       len(items)))  # fmt: skip
+            sink.append({**head, "ceilings": ceil.to_json()})
         for i, w in enumerate(todo):
-            record = _run_one(w, run_id, prepare_fn, timer, ceil, llc)
-            _append(out, record)
+            record = _run_one(w, head["run_id"], prepare_fn, timer, ceil, llc)
+            sink.append(record)
             (done if record["type"] == "result" else failed).append(w.key)
             if progress is not None:
                 progress(i + 1, len(todo), w, record)
@@ -156,14 +169,11 @@ def run_sweep(
             # Again at the end: on a shared machine the load at the start need not be
             # the load the workloads saw; readers take the best of the two.
             end = measure_ceilings(device)
-            _append(out, {"type": "ceilings", "run_id": run_id, "when": "end",
-                          "ceilings": end.to_json()})  # fmt: skip
+            sink.append({"type": "ceilings", "run_id": head["run_id"], "when": "end",
+                         "ceilings": end.to_json()})  # fmt: skip
     except KeyboardInterrupt:
         interrupted = True
-    finally:
-        torch.set_num_threads(old_threads)
-    return SweepOutcome(out, run_id, tuple(done), skipped, tuple(failed), interrupted,
-                        time.perf_counter() - t_start)  # fmt: skip
+    return done, skipped, failed, interrupted
 
 
 def _run_one(w, run_id, prepare_fn, timer, ceil, llc) -> dict:

@@ -19,7 +19,6 @@ Activation grids live in :mod:`bench.workloads_act`, convolution grids in
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,10 +26,13 @@ from dataclasses import dataclass, field
 import torch
 
 from analysis._validation import ParameterError, as_choice
+from bench.profiles import (  # noqa: F401 (re-exported: the public API of this module)
+    DEVICES,
+    PROFILE_ENV,
+    PROFILES,
+    resolve_profile,
+)
 
-PROFILES = ("short", "full")
-DEVICES = ("cpu", "cuda")
-PROFILE_ENV = "CNNBENCH_PROFILE"
 DIRECTIONS = ("forward", "backward", "backward_data", "backward_weight", "convert")
 ALLOC_MODES = ("alloc", "out")  # user-style call allocating its output | preallocated output
 SEED = 20240601
@@ -135,14 +137,6 @@ class Prepared:
     check: str  # how it was checked: "float64 reference" | "bounds (stochastic)"
     setup: Callable[[], object] | None = None
     extra: dict = field(default_factory=dict)
-
-
-def resolve_profile(profile: str | None) -> str:
-    """The profile named, else $CNNBENCH_PROFILE, else "short"."""
-    if profile is None:
-        profile = os.environ.get(PROFILE_ENV) or "short"
-        return as_choice(f"${PROFILE_ENV}", profile, PROFILES)
-    return as_choice("profile", profile, PROFILES)
 
 
 def resolve_device(device: str) -> str:

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from analysis._validation import ParameterError
-from bench.workloads import (
-    PROFILE_ENV,
-    all_workloads,
-    dedupe,
-    resolve_device,
-    resolve_profile,
-    select,
+from bench.profiles import PROFILE_ENV, resolve_profile
+from bench.results_io import ResultsFileError, check_output
+from reports.cli._app import (
+    EXIT_FAILED,
+    EXIT_OK,
+    app,
+    console,
+    err_console,
+    parameter_error,
+    usage_error,
+    within,
 )
-from reports.cli._app import EXIT_FAILED, EXIT_OK, app, console, err_console, usage_error
 
 EXIT_INTERRUPTED = 130  # the shell's code for SIGINT
+# The one default results file, shared with `cnnbench report --bench` (bench.sweep.DEFAULT_OUT).
+DEFAULT_OUT = Path("reports/out/bench.jsonl")
+MAX_BUDGET_S = 60.0  # per workload: the short profile has ~200 workloads (3 h at 60 s)
+NAMES = {"profile": "--profile", "device": "--device", "filter": "--filter",
+         "budget_s": "--budget", "threads": "--threads"}  # fmt: skip
 
 
 @app.command()
@@ -36,17 +41,22 @@ def bench(
     filter_: Annotated[
         str | None, typer.Option("--filter", help="Regular expression on workload keys.")
     ] = None,
-    out: Annotated[Path, typer.Option("--out", help="JSON Lines results file.")] = Path(
-        "results/bench.jsonl"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="JSON Lines results file (its folder is created if "
+                           "missing); `cnnbench report --bench` reads the same default.")
+    ] = DEFAULT_OUT,
     resume: Annotated[
-        bool, typer.Option("--resume", help="Keep --out and skip workloads it already has.")
+        bool, typer.Option("--resume", help="Continue --out: skip workloads it already has "
+                           "(same settings required; a torn last line is re-run).")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing --out (never done without it).")
     ] = False,
     threads: Annotated[
         int | None, typer.Option("--threads", help="Intra-op threads (default: torch's).")
     ] = None,
     budget: Annotated[
-        float, typer.Option("--budget", help="Sampling seconds per workload at most.")
+        float, typer.Option("--budget", help="Sampling seconds per workload at most (<= 60).")
     ] = 0.5,
     list_only: Annotated[
         bool, typer.Option("--list", help="List the selected workload keys and exit.")
@@ -70,32 +80,48 @@ def bench(
 ) -> None:
     """Time activations and convolutions; results are appended to --out as each finishes.
 
+    An existing --out is continued with --resume or replaced with --force, never
+    removed otherwise; while a run writes it, a second run on the same file refuses.
     Exit 0 when every workload ran, 1 when one failed its float64 check or
-    crashed, 2 on bad usage (incl. --device cuda without CUDA), 130 on Ctrl-C
-    (finished workloads are kept; rerun with --resume).
+    crashed, 2 on bad usage (incl. --device cuda without CUDA, a results file that
+    is not one, another run writing it), 130 on Ctrl-C (finished workloads are
+    kept; rerun with --resume).
     """
-    from bench.harness import HarnessConfig
-    from bench.sweep import SWEEP_CONFIG
-
+    if show:
+        _show(out)
     try:
         prof = resolve_profile(profile)
+        if threads is not None:
+            within("--threads", threads, 1, os.cpu_count() or 1, "more intra-op threads than "
+                   "this machine's CPUs oversubscribe it and time the scheduler")  # fmt: skip
+        within("--budget", budget, 1e-3, MAX_BUDGET_S, "seconds of sampling per workload; the "
+               "short profile has about 200 workloads")  # fmt: skip
+        if resume and force:
+            raise ParameterError("--force", True, "cannot go with --resume: continue the "
+                                 "file or replace it, not both")  # fmt: skip
+        if crosscheck:
+            from reports.cli.bench_crosscheck import crosscheck_path
+
+            check_output("--out", crosscheck_path(out), create_parent=True)
+        elif not list_only:
+            check_output("--out", out, create_parent=True)
+            _refuse_existing(out, resume, force)
+    except ParameterError as exc:
+        raise parameter_error(exc, NAMES) from None
+    except ResultsFileError as exc:
+        raise usage_error(f"`--out`: {exc}") from None
+
+    from bench.harness import HarnessConfig
+    from bench.sweep import SWEEP_CONFIG
+    from bench.workloads import all_workloads, dedupe, resolve_device, select
+
+    try:
         dev = resolve_device(device)
-        if threads is not None and threads < 1:
-            raise ParameterError("threads", threads, "must be a positive integer")
         cfg = HarnessConfig(**{**SWEEP_CONFIG.__dict__, "budget_s": budget})
         chosen = select(all_workloads(prof, dev), filter_)
         chosen = dedupe(chosen) if dedupe_ else chosen
     except ParameterError as exc:
-        raise usage_error(str(exc)) from None
-    if show:
-        from bench.sweep import read_records
-
-        if not out.exists():
-            raise usage_error(f"`--out`={str(out)!r} does not exist (nothing to show)")
-        records = read_records(out)
-        print_summary(records)
-        print_comparisons(records)
-        raise typer.Exit(EXIT_OK)
+        raise parameter_error(exc, NAMES) from None
     if not chosen and not crosscheck:
         raise usage_error(f"`--filter`={filter_!r} matches no workload of profile {prof!r}")
     if list_only:
@@ -103,19 +129,56 @@ def bench(
             console.print(escape(w.key), soft_wrap=True)
         raise typer.Exit(EXIT_OK)
     if crosscheck:
-        _run_crosscheck(dev, filter_, chosen, cfg, threads, out)
-        raise typer.Exit(EXIT_OK)
+        from reports.cli.bench_crosscheck import run_crosscheck
 
-    outcome = _run_with_progress(chosen, out, prof, dev, threads, resume, cfg)
+        run_crosscheck(dev, filter_, chosen, cfg, threads, out)
+        raise typer.Exit(EXIT_OK)
+    try:
+        outcome = _run_with_progress(chosen, out, prof, dev, threads, resume, force, cfg)
+    except ResultsFileError as exc:
+        raise usage_error(f"`--out`: {exc}") from None
+    _report(outcome, out, chosen, quiet)
+
+
+def _refuse_existing(out: Path, resume: bool, force: bool) -> None:
+    """Before anything is imported or timed: an existing file needs --resume or --force
+    (checked again, with the file locked, when the run starts)."""
+    if not resume and not force and out.is_file() and out.stat().st_size:
+        raise ResultsFileError(out, "already exists: pass --resume to continue it, --force to "
+                               "replace it, or give another --out")  # fmt: skip
+
+
+def _show(out: Path) -> None:
+    from bench.loaders_bench import load_bench_results
+    from reports.cli.bench_tables import print_comparisons, print_summary
+
+    try:
+        found = load_bench_results(out)
+    except ResultsFileError as exc:
+        raise usage_error(f"`--out`: {exc}") from None
+    _warn_torn(found)
+    print_summary(list(found.records))
+    print_comparisons(list(found.records))
+    raise typer.Exit(EXIT_OK)
+
+
+def _warn_torn(found) -> None:
+    if found.torn_line is not None:
+        err_console.print(f"[yellow]warning:[/] {found.path}: line {found.torn_line} is torn (an "
+                          "interrupted write) and left out; `--resume` re-runs it")  # fmt: skip
+
+
+def _report(outcome, out: Path, chosen, quiet: bool) -> None:
     if outcome.interrupted:
         err_console.print(
             f"[yellow]interrupted[/]: kept {len(outcome.done)} finished workloads "
             f"(+{len(outcome.skipped)} from before) in {out}; rerun with --resume"
         )
         raise typer.Exit(EXIT_INTERRUPTED)
-    from bench.sweep import read_records
+    from bench.loaders_bench import load_bench_results
+    from reports.cli.bench_tables import print_comparisons, print_summary
 
-    records = read_records(out)
+    records = list(load_bench_results(out).records)
     if not quiet:
         print_summary(records, keys={w.key for w in chosen})
         print_comparisons(records)
@@ -123,13 +186,22 @@ def bench(
         f"{len(outcome.done)} timed, {len(outcome.skipped)} already done, "
         f"{len(outcome.failed)} failed in {outcome.seconds:.1f} s; results in {out}"
     )
+    failed = set(outcome.failed)
     for r in records:
-        if r.get("type") == "error" and r["workload"]["key"] in set(outcome.failed):
+        if r.get("type") == "error" and r["workload"]["key"] in failed:
             err_console.print(f"[bold magenta]failed[/] {escape(r['error'])}")
     raise typer.Exit(EXIT_FAILED if outcome.failed else EXIT_OK)
 
 
-def _run_with_progress(chosen, out, prof, dev, threads, resume, cfg):
+def _run_with_progress(chosen, out, prof, dev, threads, resume, force, cfg):
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from bench.sweep import run_sweep
 
     progress = Progress(
@@ -146,158 +218,9 @@ def _run_with_progress(chosen, out, prof, dev, threads, resume, cfg):
         def tick(i, total, w, record):
             progress.update(task, total=total, completed=i, description=escape(w.key[:70]))
 
+        def notice(message: str) -> None:
+            progress.console.print(f"[yellow]warning:[/] {escape(message)}")
+
         return run_sweep(chosen, out, profile=prof, device=dev, threads=threads,
-                         resume=resume, config=cfg, progress=tick)  # fmt: skip
-
-
-def _run_crosscheck(dev, filter_, chosen, cfg, threads, out: Path) -> None:
-    from bench.crosscheck import AGREEMENT_TARGET, crosscheck, default_workloads
-
-    if dev != "cpu":
-        raise usage_error("`--crosscheck` compares CPU timers; use --device cpu")
-    ws = chosen if filter_ is not None else default_workloads(dev)
-    with err_console.status(f"cross-checking {len(ws)} workloads"):
-        res = crosscheck(ws, cfg, threads)
-    table = Table(title=f"harness vs torch.utils.benchmark (target ±{AGREEMENT_TARGET:.0%})")
-    for col in ("workload", "harness", "Timer", "ratio", "±CI", "block", "matched ratio"):
-        table.add_column(col, justify="left" if col == "workload" else "right")
-    for a in res:
-        style = "green" if a.within_target else "yellow"
-        table.add_row(escape(a.key), _fmt_time(a.harness_s), _fmt_time(a.timer_s),
-                      f"[{style}]{a.ratio:.3f}[/]", f"{a.harness_rel_ci:.1%}",
-                      str(a.timer_block), f"{a.ratio_matched:.3f}")  # fmt: skip
-    console.print(table)
-    within = sum(a.within_target for a in res)
-    matched = sum(abs(a.ratio_matched - 1) <= AGREEMENT_TARGET for a in res)
-    console.print(f"{within}/{len(res)} within ±{AGREEMENT_TARGET:.0%}; with samples as long "
-                  f"as Timer's blocks: {matched}/{len(res)}")  # fmt: skip
-    out.parent.mkdir(parents=True, exist_ok=True)
-    cc = out.with_name(out.stem + ".crosscheck.jsonl")
-    cc.write_text("".join(json.dumps(a.to_json()) + "\n" for a in res))
-    console.print(f"wrote {cc}")
-
-
-def _fmt_time(s: float) -> str:
-    if s >= 1:
-        return f"{s:.2f} s"
-    if s >= 1e-3:
-        return f"{s * 1e3:.2f} ms"
-    return f"{s * 1e6:.1f} µs"
-
-
-def _layout(group: str, w: dict) -> tuple[str, str, str]:
-    """(section, row, column) like torch's Compare: op -> section, config -> row, size -> col."""
-    if group == "conv":
-        net, _, layer = w["case"].partition("/")
-        return (f"conv2d {net}", f"{w['dtype']} {w['layout']} {w['direction']}", layer)
-    if group == "layout":
-        net, _, layer = w["case"].partition("/")
-        return ("to_channels_last", f"{w['dtype']} {net}", layer)
-    return (f"{w['op']} {w['direction']}", f"{w['dtype']} {w['impl']} [{w['alloc']}]", w["case"])
-
-
-def print_summary(records: list[dict], keys: set[str] | None = None) -> None:
-    """One table per section; each cell: median time and % of roofline ('!' = suspect)."""
-    from bench.compare import best_ceilings
-
-    headers = [r for r in records if r.get("type") == "header"]
-    best = best_ceilings(records)
-    if headers and best is not None:
-        h = headers[-1]
-        bw = ", ".join(f"{k} {v / 1e9:.1f} GB/s" for k, v in best["bandwidth"].items())
-        fl = ", ".join(f"{k} {v / 1e9:.1f} GFLOP/s" for k, v in best["flops"].items())
-        console.print(f"[bold]ceilings[/] ({h['device']}, {h['machine']['cpu']}; best of "
-                      f"start and end of run): copy {bw}; matrix {fl}; "
-                      f"threads {h['machine']['flags']['num_threads']}")  # fmt: skip
-    latest: dict[str, dict] = {}
-    for r in records:
-        if r.get("type") == "result" and (keys is None or r["workload"]["key"] in keys):
-            latest[r["workload"]["key"]] = _reassess(r, best)
-    sections: dict[str, dict[str, dict[str, dict]]] = defaultdict(lambda: defaultdict(dict))
-    columns: dict[str, list[str]] = defaultdict(list)
-    for r in latest.values():
-        w = r["workload"]
-        sec, row, col = _layout(w["group"], w)
-        sec = f"{sec} ({w['device']})"
-        sections[sec][row][col] = r
-        if col not in columns[sec]:
-            columns[sec].append(col)
-    for sec in sections:
-        table = Table(title=escape(sec), title_justify="left")
-        table.add_column("")
-        for col in columns[sec]:
-            table.add_column(escape(col), justify="right")
-        for row, cells in sections[sec].items():
-            table.add_row(escape(row), *(_cell(cells.get(col)) for col in columns[sec]))
-        console.print(table)
-    console.print(escape(
-        "cell: median [% of roofline] w|m|c; '!' marks a suspect result above 100% of a "
-        "measured limit; w/m/c: working set <= LLC/2 (warm, read against cache bandwidth), "
-        "mixed, >= 2x LLC (cold, read against DRAM bandwidth); [alloc] = output allocated "
-        "per call, [out] = preallocated (the roofline applies to the latter)"
-    ))
-
-
-def _reassess(r: dict, best: dict | None) -> dict:
-    """The record with its roofline read against the best ceilings of the file."""
-    if best is None:
-        return r
-    from bench.roofline import Ceilings, assess
-    from bench.workloads import workload_from_json
-
-    w = workload_from_json(r["workload"])
-    roof = assess(w, r["measurement"]["median"], Ceilings.from_json(best))
-    return {**r, "roofline": roof.to_json()}
-
-
-def _cell(r: dict | None) -> str:
-    if r is None:
-        return ""
-    m, roof = r["measurement"], r["roofline"]
-    mark = "[bold red]![/]" if roof["suspect"] else ""
-    cache = {"warm": "w", "mixed": "m", "cold": "c"}.get(roof.get("cache", ""), "")
-    return f"{_fmt_time(m['median'])} {roof['fraction']:.0%}{mark} {cache}"
-
-
-
-def print_comparisons(records: list[dict]) -> None:
-    """The issue's headline figures, where the records hold what they need."""
-    from bench.compare import copy_fractions, fused_vs_builtin, layout_ratios
-    from bench.machine import llc_bytes
-
-    cf = copy_fractions(records, llc_bytes())
-    if cf:
-        t = Table(title="preallocated output, working set >= 4x LLC: share of copy bandwidth",
-                  title_justify="left")  # fmt: skip
-        for col in ("op", "impl", "dtype", "size", "GB/s", "copy GB/s", "fraction"):
-            t.add_column(col, justify="right" if col in ("GB/s", "copy GB/s", "fraction")
-                         else "left")  # fmt: skip
-        for x in sorted(cf, key=lambda x: (x.op, x.impl)):
-            t.add_row(x.op, x.impl, x.dtype, x.case, f"{x.achieved_bytes_per_s / 1e9:.1f}",
-                      f"{x.copy_bytes_per_s / 1e9:.1f}", f"{x.fraction:.0%}")  # fmt: skip
-        console.print(t)
-    fv = fused_vs_builtin(records)
-    if fv:
-        t = Table(title="fused custom activation / fastest built-in of its class (out mode)",
-                  title_justify="left")  # fmt: skip
-        for col in ("op", "impl", "vs", "dtype", "size", "fused", "built-in", "ratio"):
-            t.add_column(col)
-        for x in sorted(fv, key=lambda x: (x.op, x.impl, x.case)):
-            t.add_row(x.op, x.impl, f"{x.builtin} ({x.builtin_impl})", x.dtype, x.case,
-                      _fmt_time(x.fused_s), _fmt_time(x.builtin_s), f"{x.ratio:.2f}x")  # fmt: skip
-        console.print(t)
-    lr = layout_ratios(records)
-    if lr:
-        t = Table(title="conv NCHW time / channels_last time (> 1: channels_last faster)",
-                  title_justify="left")  # fmt: skip
-        dirs = ("forward", "backward_data", "backward_weight", "backward")
-        t.add_column("layer")
-        t.add_column("dtype")
-        for d in dirs:
-            t.add_column(d, justify="right")
-        rows: dict[tuple, dict] = defaultdict(dict)
-        for x in lr:
-            rows[(x.layer, x.dtype)][x.direction] = x.ratio
-        for (layer, dtype), v in rows.items():
-            t.add_row(escape(layer), dtype, *(f"{v[d]:.2f}" if d in v else "" for d in dirs))
-        console.print(t)
+                         resume=resume, force=force, config=cfg, progress=tick,
+                         notice=notice)  # fmt: skip

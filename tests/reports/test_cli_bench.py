@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 import torch
 from typer.testing import CliRunner
@@ -21,17 +24,22 @@ ONE = r"^activation/relu/eager/forward/alloc/float32/cpu/contiguous/1M/"
 def test_cuda_without_cuda_exits_2(tmp_path):
     r = runner.invoke(app, ["bench", "--device", "cuda", "--out", str(tmp_path / "r.jsonl")])
     assert r.exit_code == 2
-    assert "`device`='cuda' needs CUDA, but torch.cuda.is_available() is False" in r.output
+    assert "`--device`='cuda' needs CUDA, but torch.cuda.is_available() is False" in r.output
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--profile", "long"], "`profile`='long' must be one of 'short', 'full'"),
-        (["--device", "tpu"], "`device`='tpu' must be one of 'cpu', 'cuda'"),
-        (["--filter", "("], "`filter`='(' must be a valid regular expression"),
+        (["--profile", "long"], "`--profile`='long' must be one of 'short', 'full'"),
+        (["--device", "tpu"], "`--device`='tpu' must be one of 'cpu', 'cuda'"),
+        (["--filter", "("], "`--filter`='(' must be a valid regular expression"),
         (["--filter", "no-such-workload"], "`--filter`='no-such-workload' matches no workload"),
-        (["--threads", "0"], "`threads`=0 must be a positive integer"),
+        (["--threads", "0"], "`--threads`=0 must be in [1, "),
+        (["--threads", "100000"], "`--threads`=100000 must be in [1, "),
+        (["--budget", "0"], "`--budget`=0.0 must be in [0.001, 60]"),
+        (["--budget", "1e9"], "`--budget`=1000000000.0 must be in [0.001, 60]"),
+        (["--budget", "nan"], "`--budget`=nan must be in [0.001, 60]"),
+        (["--resume", "--force"], "`--force`=True cannot go with --resume"),
     ],
 )
 def test_usage_errors_exit_2(args, message, tmp_path):
@@ -94,3 +102,76 @@ def test_ctrl_c_keeps_finished_and_resume_finishes(tmp_path, monkeypatch):
     assert r2.exit_code == 0, r2.output
     assert "5 timed, 1 already done" in r2.output
     assert len(done_keys(out)) == 6
+
+
+def test_bench_and_report_share_one_default_results_file():
+    # issue 15: bench wrote results/bench.jsonl while report read reports/out/bench.jsonl
+    import inspect
+
+    from bench.sweep import DEFAULT_OUT
+    from reports.cli import bench as bench_cmd
+    from reports.cli import report as report_cmd
+
+    report_default = inspect.signature(report_cmd.report).parameters["bench_jsonl"].default
+    bench_default = inspect.signature(bench_cmd.bench).parameters["out"].default
+    assert bench_default == report_default == DEFAULT_OUT == Path("reports/out/bench.jsonl")
+
+
+def test_an_existing_out_is_refused_before_anything_runs(tmp_path):
+    # issue 15: bench deleted an existing --out (even a check.json) without a word
+    out = tmp_path / "check.json"
+    out.write_text('[{"id": "x"}]\n')
+    r = runner.invoke(app, ["bench", "--filter", ONE, "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert "already exists: pass --resume to continue it, --force to replace it" in " ".join(
+        r.output.split())
+    assert out.read_text() == '[{"id": "x"}]\n'
+    r = runner.invoke(app, ["bench", "--filter", ONE, "--out", str(out), "--resume"])
+    assert r.exit_code == 2 and "line 1" in r.output, r.output
+    assert out.read_text() == '[{"id": "x"}]\n'
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"\x00\xff\x00binary", "is not UTF-8 text"),
+        (b'{"type": "header"}\n', "line 1, key 'schema': is missing"),
+        (b'{"type": "result", "run_id": "x"}\n', "line 1, key 'workload': is missing"),
+        (b"[1, 2]\n", "line 1, key 'type'"),
+        (b'{"type": "header", "schema": NaN}\n', "line 1: is not valid JSON"),
+        (b'{"type": "head', "holds no complete record (line 1 is torn"),
+    ],
+    ids=["empty", "binary", "header-without-keys", "result-first", "not-an-object", "nan",
+         "only-torn"],
+)
+def test_show_on_a_damaged_file_exits_2_naming_it(tmp_path, content, message):
+    out = tmp_path / "r.jsonl"
+    out.write_bytes(content)
+    r = runner.invoke(app, ["bench", "--show", "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    text = " ".join(r.output.split())
+    assert "`--out`:" in text and message in text and "Traceback" not in text
+    assert out.read_bytes() == content
+
+
+def test_resume_after_a_torn_line_via_the_command(tmp_path, monkeypatch):
+    # acceptance (issue 15): every complete row kept once, the torn workload re-run,
+    # no unreadable line left
+    monkeypatch.setattr(sweep_mod, "measure_ceilings", lambda device: CEIL)
+    monkeypatch.setattr(sweep_mod, "default_measure", lambda config, threads: (
+        lambda p: Measurement((1e-3, 1e-3, 1e-3), 1, "converged", 1, "fake")))
+    out = tmp_path / "r.jsonl"
+    filt = r"^conv/.*/mnist_bilici/cnn1/"
+    assert runner.invoke(app, ["bench", "--filter", filt, "--out", str(out), "-q"]).exit_code == 0
+    lines = out.read_text().splitlines(keepends=True)
+    results = [json.loads(x) for x in lines if '"type": "result"' in x]
+    torn = lines[:3] + [lines[3][:40]]  # header, 2 rows, the 3rd row cut mid-write
+    out.write_text("".join(torn))
+    r = runner.invoke(app, ["bench", "--filter", filt, "--out", str(out), "--resume", "-q"])
+    assert r.exit_code == 0, r.output
+    assert "line 4 was torn" in " ".join(r.output.split())
+    assert f"{len(results) - 2} timed, 2 already done" in r.output
+    rows = [json.loads(x) for x in out.read_text().splitlines()]  # every line reads
+    keys = [x["workload"]["key"] for x in rows if x["type"] == "result"]
+    assert sorted(keys) == sorted(x["workload"]["key"] for x in results)  # each once
