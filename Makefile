@@ -106,8 +106,11 @@ browser:
 	  || echo "could not install chromium: browser tests will skip (and fail under CI=true)"; }
 
 # The within-run performance gate (bench/gate.py) against the committed baseline.
+# Exit 1: a confirmed regression; exit 2: a missing or damaged baseline (or bad
+# usage). Either fails CI (.ci/run runs under `set -e`).
+GATE_FLAGS ?=
 gate: $(STAMP)
-	$(BIN)/cnnbench gate check
+	$(BIN)/cnnbench gate check $(GATE_FLAGS)
 
 # Grow the committed asv history: measure main's commits since the newest
 # result (asv's NEW; ~4-5 min per commit on a 2-core VM), copy them into

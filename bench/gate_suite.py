@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import math
 import platform
 import subprocess
@@ -29,16 +28,16 @@ import torch
 import torch.nn.functional as F
 
 from bench.gate import BaselineEntry, Verdict, decide_confirmed, paired_log_ratios
+from bench.gate_spec import BASELINE_PATH, DEFAULT_ROUNDS, GATE_THREADS  # noqa: F401 (API)
+from bench.loaders_bench import GATE_SCHEMA, load_gate_baseline
 from bench.machine import cpu_model
+from bench.results_io import write_json_atomic
 
 Thunk = Callable[[], object]
 # 2**21 float32 = 8 MiB per tensor: input + output (16 MiB) sit in this
 # machine's 32 MiB L3, away from DRAM-bandwidth noise from the other core.
 GATE_NUMEL = 1 << 21
 MIN_TIMING_S = 2e-3  # each of the paired timings spans >= 2 ms (clock noise << 1%)
-DEFAULT_ROUNDS = 21
-BASELINE_PATH = Path(__file__).with_name("gate_baseline.json")
-GATE_THREADS = 1  # one intra-op thread: the other core is left to the noisy neighbour
 
 
 @dataclass(frozen=True)
@@ -178,6 +177,7 @@ class Baseline:
 
     def to_json(self) -> dict:
         return {
+            "schema": GATE_SCHEMA,
             "command": self.command,
             "created": self.created,
             "machine": self.machine,
@@ -192,11 +192,13 @@ class Baseline:
         return cls(entries, d["command"], d["created"], d["machine"], d["rounds"])
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_json(), indent=1) + "\n")
+        write_json_atomic(path, self.to_json())
 
     @classmethod
     def load(cls, path: Path) -> Baseline:
-        return cls.from_json(json.loads(path.read_text()))
+        """Read and validate (:func:`bench.loaders_bench.load_gate_baseline`): a damaged
+        baseline raises :class:`bench.results_io.ResultsFileError`, never passes."""
+        return cls.from_json(load_gate_baseline(path, known=GATE_NAMES))
 
 
 # glibc serves a large allocation with a fresh mmap (page-faulted on first

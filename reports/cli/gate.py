@@ -3,11 +3,15 @@
 ``gate check`` is the within-run ratio gate (see :mod:`bench.gate`);
 ``gate baseline`` re-measures the A/A baseline; ``gate trials`` repeats the
 gate to measure its false-alarm and detection rates.
+
+The gate fails closed: a missing, empty, corrupt or meaningless baseline (no
+entries, non-finite medians, a tolerance below 1) is exit 2 with the file and
+key named, before anything is measured, never "passed"; exit 1 means only "a
+regression was confirmed". ``.ci/run`` runs under ``set -e``, so both fail CI.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import shlex
 import sys
@@ -18,24 +22,23 @@ import typer
 from rich.table import Table
 
 from analysis._validation import ParameterError
-from bench.gate import Verdict
-from bench.gate_suite import (
-    BASELINE_PATH,
-    DEFAULT_ROUNDS,
-    GATE_NAMES,
-    Baseline,
-    build_baseline,
-    run_gate,
-)
-from bench.machine import cpu_model
+from bench.gate_spec import BASELINE_PATH, DEFAULT_ROUNDS, GATE_NAMES
+from bench.loaders_bench import load_gate_baseline
+from bench.results_io import ResultsFileError, check_output, write_json_atomic
 from reports.cli._app import (
     EXIT_FAILED,
     EXIT_OK,
     app,
     console,
     err_console,
+    parameter_error,
     usage_error,
+    within,
 )
+
+MAX_AA_RUNS = 100  # each A/A run measures every workload (~2 s each on a 2-core VM)
+MAX_ROUNDS = 1001  # paired rounds per run; the signed-rank test is decided long before
+MAX_TRIALS = 1000  # each trial is a whole gate run (tens of seconds)
 
 gate_app = typer.Typer(
     help="Performance gates (within-run ratios; asv commit-vs-commit).", no_args_is_help=True
@@ -71,24 +74,37 @@ def _parse_inject(items: list[str] | None) -> dict[str, float]:
     return out
 
 
-def _load(path: Path) -> Baseline:
+def _load(path: Path) -> dict:
+    """The validated baseline JSON; anything missing or damaged is exit 2 (fails closed)."""
     try:
-        return Baseline.load(path)
-    except FileNotFoundError:
-        raise usage_error(
-            f"`--baseline`={str(path)!r} does not exist; create it with `cnnbench gate baseline`"
-        ) from None
+        return load_gate_baseline(path, known=GATE_NAMES)
+    except ResultsFileError as exc:
+        if exc.problem == "does not exist":
+            raise usage_error(f"`--baseline`={str(path)!r} does not exist; create it with "
+                              "`cnnbench gate baseline`") from None  # fmt: skip
+        raise usage_error(f"`--baseline`: {exc}; re-measure it with `cnnbench gate baseline` "
+                          "(the gate never passes on a damaged baseline)") from None
 
 
-def _check_names(names: list[str] | None, baseline: Baseline) -> list[str]:
-    known = [e.name for e in baseline.entries]
+def _check_names(names: list[str] | None, baseline: dict) -> list[str]:
+    known = [e["name"] for e in baseline["entries"]]
     for n in names or []:
         if n not in known:
             raise usage_error(f"`--only`={n!r} is not in the baseline; known: {', '.join(known)}")
-    return list(names or known)
+    return list(dict.fromkeys(names or known))
 
 
-def _warn_if_other_cpu(base: Baseline) -> None:
+def _output(option: str, path: Path | None) -> None:
+    if path is not None:
+        try:
+            check_output(option, path, create_parent=True)
+        except ParameterError as exc:
+            raise parameter_error(exc) from None
+
+
+def _warn_if_other_cpu(base) -> None:
+    from bench.machine import cpu_model
+
     here, there = cpu_model(), base.machine.get("cpu")
     if there is not None and there != here:
         err_console.print(
@@ -97,7 +113,7 @@ def _warn_if_other_cpu(base: Baseline) -> None:
         )
 
 
-def _table(verdicts: list[Verdict], title: str) -> Table:
+def _table(verdicts: list, title: str) -> Table:
     t = Table(title=title, title_justify="left")
     for col in (
         "workload",
@@ -146,20 +162,29 @@ def gate_check(
         ),
     ] = False,
 ) -> None:
-    """Gate same-run ratios against the baseline; exit 1 on a confirmed regression."""
+    """Gate same-run ratios against the baseline; exit 1 on a confirmed regression.
+
+    Exit 0 when no regression is confirmed, 1 when one is, 2 when the baseline is
+    missing, damaged or meaningless (checked before anything is measured) or the
+    usage is bad. --json writes the verdicts (its folder is created if missing).
+    """
     if update_baseline:
         gate_baseline(out=baseline)
         return
     injected = _parse_inject(inject)
-    base = _load(baseline)
-    names = _check_names(only, base)
+    _output("--json", json_out)
+    data = _load(baseline)
+    names = _check_names(only, data)
+    from bench.gate_suite import Baseline, run_gate
+
+    base = Baseline.from_json(data)
     _warn_if_other_cpu(base)
     verdicts = run_gate(
         base, names, inject=injected, progress=lambda n: err_console.print(f"  measuring {n}")
     )
     console.print(_table(verdicts, f"within-run gate vs {baseline} ({base.created})"))
     if json_out is not None:
-        json_out.write_text(json.dumps([v.to_json() for v in verdicts], indent=1) + "\n")
+        write_json_atomic(json_out, [v.to_json() for v in verdicts])
     bad = [v for v in verdicts if v.status == "regression"]
     if bad:
         for v in bad:
@@ -171,16 +196,16 @@ def gate_check(
             )
         console.print("intended? accept it with `cnnbench gate check --update-baseline`")
         raise typer.Exit(EXIT_FAILED)
-    console.print("gate passed: no confirmed regression")
+    console.print(f"gate passed: no confirmed regression in {len(verdicts)} workloads")
     raise typer.Exit(EXIT_OK)
 
 
 @gate_app.command("baseline")
 def gate_baseline(
     out: Annotated[Path, typer.Option("--out", help="Where to write it.")] = BASELINE_PATH,
-    aa_runs: Annotated[int, typer.Option("--aa-runs", min=3, help="A/A runs per workload.")] = 10,
+    aa_runs: Annotated[int, typer.Option("--aa-runs", help="A/A runs per workload (3-100).")] = 10,
     rounds: Annotated[
-        int, typer.Option("--rounds", min=6, help="Paired rounds per run.")
+        int, typer.Option("--rounds", help="Paired rounds per run (6-1001).")
     ] = DEFAULT_ROUNDS,
     neighbour: Annotated[
         bool,
@@ -191,7 +216,21 @@ def gate_baseline(
         ),
     ] = True,
 ) -> None:
-    """Measure the baseline ratios and their A/A spread (what tolerances derive from)."""
+    """Measure the baseline ratios and their A/A spread (what tolerances derive from).
+
+    The file is written atomically (a temporary file, then a rename); its folder is
+    created if missing.
+    """
+    try:
+        within("--aa-runs", aa_runs, 3, MAX_AA_RUNS, "each A/A run measures every workload "
+               "(about 2 s each on a 2-core VM); 10 give a stable spread")  # fmt: skip
+        within("--rounds", rounds, 6, MAX_ROUNDS, "paired rounds per run; the signed-rank "
+               "test needs 6 and is decided long before 1001")  # fmt: skip
+        check_output("--out", out, create_parent=True)
+    except ParameterError as exc:
+        raise parameter_error(exc) from None
+    from bench.gate_suite import build_baseline
+
     command = (
         "cnnbench gate baseline " + shlex.join(sys.argv[3:])
         if len(sys.argv) > 3
@@ -220,7 +259,7 @@ def gate_baseline(
 
 @gate_app.command("trials")
 def gate_trials(
-    trials: Annotated[int, typer.Option("--trials", min=1, help="How many gate runs.")] = 10,
+    trials: Annotated[int, typer.Option("--trials", help="How many gate runs (1-1000).")] = 10,
     baseline: BaselineOpt = BASELINE_PATH,
     only: OnlyOpt = None,
     inject: InjectOpt = None,
@@ -230,8 +269,17 @@ def gate_trials(
 ) -> None:
     """Repeat the gate: A/A trials (no --inject) should pass; injected ones should fail."""
     injected = _parse_inject(inject)
-    base = _load(baseline)
-    names = _check_names(only, base)
+    try:
+        within("--trials", trials, 1, MAX_TRIALS, "each trial is a whole gate run (tens of "
+               "seconds on a 2-core VM)")  # fmt: skip
+    except ParameterError as exc:
+        raise parameter_error(exc) from None
+    _output("--json", json_out)
+    data = _load(baseline)
+    names = _check_names(only, data)
+    from bench.gate_suite import Baseline, run_gate
+
+    base = Baseline.from_json(data)
     runs = []
     for i in range(trials):
         err_console.print(f"trial {i + 1}/{trials}")
@@ -252,56 +300,8 @@ def gate_trials(
     console.print(t)
     console.print(f"gate failed in {failed}/{trials} trials")
     if json_out is not None:
-        json_out.write_text(json.dumps([[v.to_json() for v in r] for r in runs], indent=1) + "\n")
+        write_json_atomic(json_out, [[v.to_json() for v in r] for r in runs])
 
 
-AsvBench = Annotated[str | None, typer.Option("--bench", help="asv -b regex of gated benchmarks.")]
-AsvMachine = Annotated[str | None, typer.Option("--machine", help="asv machine name.")]
-AsvConfig = Annotated[Path | None, typer.Option("--config", help="asv.conf.json")]
-
-
-@gate_app.command("asv")
-def gate_asv(
-    base: str,
-    head: str,
-    factor: Annotated[
-        float | None, typer.Option("--factor", help="Override the factor from the A/A data.")
-    ] = None,
-    bench: AsvBench = None,
-    machine: AsvMachine = None,
-    config: AsvConfig = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-) -> None:
-    """Commit vs commit over `asv continuous`: exit 0 pass, 1 regression confirmed, 2 broken."""
-    from bench.asv_gate import DEFAULT_BENCH, ROOT, load_factor, run_gate
-    from bench.asv_gate_cli import format_result
-
-    factor, source = (factor, "--factor") if factor else load_factor()
-    try:
-        result = run_gate(base, head, factor=factor, bench=bench or DEFAULT_BENCH,
-                          machine=machine, config=config or ROOT / "asv.conf.json")  # fmt: skip
-    except ParameterError as exc:
-        raise usage_error(str(exc)) from None
-    if as_json:
-        console.print_json(json.dumps(result.to_json()))
-    else:
-        console.print(format_result(result, source), soft_wrap=True, markup=False)
-    raise typer.Exit(result.exit_code)
-
-
-@gate_app.command("asv-aa")
-def gate_asv_aa(
-    base: str, head: str, bench: AsvBench = None, machine: AsvMachine = None,
-    config: AsvConfig = None,
-) -> None:  # fmt: skip
-    """Record an A/A pair (two commits with identical timed code) for the asv gate's factor."""
-    from bench.asv_gate import DEFAULT_BENCH, ROOT, load_factor
-    from bench.asv_gate_cli import record_aa
-
-    try:
-        run = record_aa(base, head, bench=bench or DEFAULT_BENCH, machine=machine,
-                        config=config or ROOT / "asv.conf.json")  # fmt: skip
-    except ParameterError as exc:
-        raise usage_error(str(exc)) from None
-    factor, source = load_factor()
-    console.print(f"recorded {len(run['ratios'])} ratios; gate factor now {factor} ({source})")
+# the commit-vs-commit gate (`gate asv`, `gate asv-aa`) registers on gate_app
+import reports.cli.gate_asv  # noqa: E402, F401

@@ -24,7 +24,7 @@ def _baseline(tmp_path, ratio_log=0.0):
 def test_gate_missing_baseline_exits_2(tmp_path):
     r = runner.invoke(app, ["gate", "check", "--baseline", str(tmp_path / "none.json")])
     assert r.exit_code == 2
-    assert "does not exist; create it with `cnnbench gate baseline`" in r.output
+    assert "does not exist; create it with `cnnbench gate baseline`" in " ".join(r.output.split())
 
 
 def test_gate_bad_inject_exits_2(tmp_path):
@@ -87,3 +87,99 @@ def test_gate_asv_exit_code_is_the_gates(monkeypatch):
     monkeypatch.setattr(asv_gate_cli, "format_result", lambda r, s: "REGRESSION (fake)")
     r = runner.invoke(app, ["gate", "asv", "A", "B", "--factor", "1.5"])
     assert r.exit_code == 1 and "REGRESSION (fake)" in r.output
+
+
+def _good() -> dict:
+    return {"command": "t", "created": "t", "machine": {}, "rounds": 7, "threads": 1,
+            "entries": [{"name": "relu.out", "aa_medians": [0.01, 0.02, 0.03, 0.02, 0.01],
+                         "ratio": 1.02, "tolerance_factor": 1.1}]}  # fmt: skip
+
+
+def _with(path: list, value) -> bytes:
+    d = _good()
+    target = d
+    for k in path[:-1]:
+        target = target[k]
+    if value is KeyError:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return json.dumps(d).encode()
+
+
+DAMAGED = {
+    "empty": (b"", "is empty"),
+    "blank": (b"  \n", "is empty"),
+    "truncated": (json.dumps(_good()).encode()[:40], "is not valid JSON"),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00", "is not UTF-8 text"),
+    "a-list": (b"[]", "holds a list"),
+    "no-entries": (_with(["entries"], []), "key 'entries': is []; expected a non-empty list"),
+    "entries-missing": (_with(["entries"], KeyError), "key 'entries': is missing"),
+    "entries-not-objects": (_with(["entries"], [1]), "key 'entries'"),
+    "nan-median": (_with(["entries"], [{"name": "relu.out", "aa_medians": [0.0, 0.1]}])
+                   .replace(b"0.1", b"NaN"), "NaN is not JSON"),
+    "huge-median": (_with(["entries", 0, "aa_medians"], [0.0, 1e400, 0.0]).replace(
+        b"Infinity", b"1e400"), "expected a list of a finite number"),
+    "empty-medians": (_with(["entries", 0, "aa_medians"], []), "aa_medians': is []"),
+    "two-medians": (_with(["entries", 0, "aa_medians"], [0.0, 0.1]), "at least 3 A/A"),
+    "string-medians": (_with(["entries", 0, "aa_medians"], ["a", "b", "c"]), "aa_medians"),
+    "zero-tolerance": (_with(["entries", 0, "tolerance_factor"], 0), "a finite factor >= 1"),
+    "negative-ratio": (_with(["entries", 0, "ratio"], -1.0), "a finite number > 0"),
+    "rounds-zero": (_with(["rounds"], 0), "key 'rounds': is 0; expected at least 6"),
+    "unknown-workload": (_with(["entries", 0, "name"], "gelu.out"), "one of the gate's"),
+    "duplicate": (json.dumps({**_good(), "entries": _good()["entries"] * 2}).encode(),
+                  "repeats 'relu.out'"),
+    "future-schema": (_with(["schema"], 2), "key 'schema': is version 2"),
+}
+
+
+@pytest.mark.parametrize("form", list(DAMAGED))
+def test_gate_damaged_baseline_fails_closed_with_exit_2(tmp_path, monkeypatch, form):
+    # issue 15: `"entries": []` printed "gate passed" (exit 0), NaN medians showed "ok",
+    # and a corrupt/empty baseline crashed with exit 1, the code of a confirmed regression
+    import bench.gate_suite as suite
+
+    monkeypatch.setattr(suite, "measure_workload", lambda *a, **k: pytest.fail("measured"))
+    content, message = DAMAGED[form]
+    path = tmp_path / "b.json"
+    path.write_bytes(content)
+    for cmd in (["gate", "check"], ["gate", "trials", "--trials", "1"]):
+        r = runner.invoke(app, [*cmd, "--baseline", str(path)])
+        text = " ".join(r.output.split())
+        assert r.exit_code == 2, (cmd, text)
+        assert "`--baseline`:" in text and str(path) in text and message in text, text
+        assert "passed" not in text and "Traceback" not in text
+    assert path.read_bytes() == content
+
+
+def test_gate_baseline_that_is_a_directory_exits_2(tmp_path):
+    r = runner.invoke(app, ["gate", "check", "--baseline", str(tmp_path)])
+    assert r.exit_code == 2 and "is a directory" in r.output
+
+
+def test_the_committed_baseline_is_valid():
+    from bench.gate_spec import BASELINE_PATH, GATE_NAMES
+    from bench.loaders_bench import load_gate_baseline
+
+    assert [e["name"] for e in load_gate_baseline(BASELINE_PATH)["entries"]] == list(GATE_NAMES)
+
+
+def test_ci_fails_when_the_gate_exits_2(tmp_path):
+    # .ci/run is `set -euo pipefail; ...; make gate`: exit 2 (a damaged baseline) must stop
+    # it like exit 1 (a confirmed regression) does
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    ci = (root / ".ci" / "run").read_text()
+    assert "set -euo pipefail" in ci and ci.rstrip().endswith("make gate")
+    bad = tmp_path / "b.json"
+    bad.write_text('{"entries": []}')
+    venv = Path(sys.prefix)
+    script = (f"set -euo pipefail\nmake -s -o {venv}/.cnnbench-installed VENV={venv} gate "
+              f"GATE_FLAGS='--baseline {bad}'\necho CI-PASSED")  # fmt: skip
+    done = subprocess.run(["bash", "-c", script], cwd=root, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode != 0 and "CI-PASSED" not in done.stdout, done.stdout + done.stderr
+    assert "`--baseline`:" in " ".join(done.stderr.split())
