@@ -29,13 +29,13 @@ archive`` and ``cnnbench asv-site publish`` (which restores first).
 from __future__ import annotations
 
 import filecmp
-import json
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from analysis._validation import ParameterError
+from bench.loaders import load_asv_result
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT / "bench" / "asv_history"
@@ -61,7 +61,7 @@ def result_files(results_dir: Path) -> list[Path]:
 
 def has_values(path: Path) -> bool:
     """True when the result file holds at least one measured value."""
-    return _holds_values(json.loads(Path(path).read_text()))
+    return _holds_values(load_asv_result(path))
 
 
 def _holds_values(data: dict) -> bool:
@@ -97,10 +97,11 @@ def archive(
     """
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
-        raise ParameterError("results_dir", str(results_dir), "an asv results folder (asv run)")
+        raise ParameterError("results_dir", str(results_dir), "must be an asv results folder "
+                             "(`asv run` writes it; asv.conf.json names it)")  # fmt: skip
     done = []
     for path in result_files(results_dir):
-        data = json.loads(path.read_text())
+        data = load_asv_result(path)  # a damaged file: ResultsFileError naming it
         commit = data.get("commit_hash", "")
         if not _holds_values(data):
             done.append(Archived(path, "left out: no values"))

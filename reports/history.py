@@ -13,16 +13,23 @@ from __future__ import annotations
 
 import filecmp
 import itertools
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from bench.loaders import load_asv_result, parse_json, read_text
+from bench.results_io import ResultsFileError
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_THRESHOLD = 0.05  # asv's default `regressions_thresholds`
 SERIES = ["machine", "env", "benchmark", "params"]  # one line of history
+
+
+def result_paths(results_dir: Path) -> list[Path]:
+    """The asv result files of one results folder (``<machine>/<file>.json``, not machine.json)."""
+    return [p for p in sorted(Path(results_dir).glob("*/*.json")) if p.name != "machine.json"]
 
 
 def _files(results_dirs: Sequence[Path]) -> dict[tuple[str, str], tuple[Path, Path]]:
@@ -33,10 +40,8 @@ def _files(results_dirs: Sequence[Path]) -> dict[tuple[str, str], tuple[Path, Pa
     """
     files = {}
     for d in results_dirs:
-        for path in sorted(Path(d).glob("*/*.json")):
+        for path in result_paths(d):
             key = (path.parent.name, path.name)
-            if path.name == "machine.json":
-                continue
             if key in files and filecmp.cmp(files[key][0], path, shallow=False):
                 continue
             files[key] = (path, Path(d))
@@ -53,10 +58,8 @@ def asv_history(results_dirs: Path | Sequence[Path]) -> pd.DataFrame:
         results_dirs = [results_dirs]
     rows = []
     for path, source in _files(results_dirs).values():
-        data = json.loads(path.read_text())
-        columns = data.get("result_columns") or []
-        if "result" not in columns or "params" not in columns:
-            continue
+        data = load_asv_result(path)  # a damaged file raises ResultsFileError naming it
+        columns = data["result_columns"]
         ri, pi = columns.index("result"), columns.index("params")
         vi = columns.index("version") if "version" in columns else None
         for bench, entry in data.get("results", {}).items():
@@ -80,7 +83,11 @@ def asv_history(results_dirs: Path | Sequence[Path]) -> pd.DataFrame:
 
 def benchmark_descriptions(benchmarks_json: Path) -> dict[str, dict]:
     """asv's ``benchmarks.json``: benchmark name -> its description (version, unit, ...)."""
-    data = json.loads(Path(benchmarks_json).read_text())
+    what = "asv's benchmarks.json (written by `asv run` or `cnnbench asv-site publish`)"
+    path = Path(benchmarks_json)
+    data = parse_json(read_text(path, what=what), path, what=what, allow_nan=True)
+    if not isinstance(data, dict):
+        raise ResultsFileError(path, "is not a JSON object", expected=what)
     return {name: b for name, b in data.items() if isinstance(b, dict)}
 
 

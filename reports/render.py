@@ -129,7 +129,9 @@ def load_check_rows(path: Path | None) -> tuple[dict[str, Any], ...]:
     """Rows of ``cnnbench check --json``, refuted first, then by seed and id."""
     if path is None or not path.exists():
         return ()
-    rows = json.loads(path.read_text())
+    from bench.loaders import load_check_results  # validated: a damaged file is an error
+
+    rows = load_check_results(path)
     for r in rows:
         for key in ("severity", "same_as", "caveat"):  # absent from files written before them
             r.setdefault(key, None)

@@ -6,18 +6,20 @@ reproduces it; when its inputs are missing it says so instead of inventing data.
 
 from __future__ import annotations
 
-import json
 import platform
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.asv_archive import ARCHIVE
+from bench.loaders import load_check_results
+from bench.loaders_bench import load_bench_results
 from bench.machine import cpu_model
 from reports import plots, plots_timing
 from reports.figures import figure_data_uri
 from reports.history_section import history_section
 from reports.render import Figure, Section, Table
+from reports.training_section import training_section
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ def build_sections(
     """Every section after the verdict table, in page order."""
     builders: list[tuple[str, Callable[[ReportInputs], Section]]] = [
         ("theory figures", theory_section),
+        ("training", training_section),
         ("timings", timing_section),
         ("history", history_section),
         ("machine", machine_section),
@@ -105,22 +108,23 @@ TRAINING_CLAIM = "training.sigmoid-initialisation-not-saturation"
 def _claim_evidence(check_json: Path, claim_id: str) -> dict | None:
     if not check_json.exists():
         return None
-    for row in json.loads(check_json.read_text()):
+    for row in load_check_results(check_json):
         if row["id"] == claim_id and row["verdict"] != "error":
             return row["evidence"]
     return None
 
 
-BENCH_COMMAND = "cnnbench bench --profile short --out reports/out/bench.jsonl"
+BENCH_COMMAND = "cnnbench bench --profile short --out reports/out/bench.jsonl --force"
 
 
 def read_bench(path: Path) -> tuple[dict | None, list[dict]]:
-    """Header and records of a `cnnbench bench` results file (missing file: no records)."""
+    """Header and records of a `cnnbench bench` results file (missing file: no records),
+    validated by :func:`bench.loaders_bench.load_bench_results` (a torn last line is left
+    out; anything else damaged raises ResultsFileError)."""
     if not path.exists():
         return None, []
-    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    headers = [r for r in records if r.get("type") == "header"]
-    return (headers[-1] if headers else None), records
+    found = load_bench_results(path)
+    return (found.headers[-1] if found.headers else None), list(found.records)
 
 
 def timing_section(inputs: ReportInputs) -> Section:

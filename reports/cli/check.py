@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -22,6 +21,7 @@ from analysis.claims import (
     run_claims,
     select_claims,
 )
+from bench.results_io import write_json_atomic
 from reports.cli._app import EXIT_FAILED, EXIT_OK, app, console, err_console, usage_error
 
 VERDICT_STYLE = {
@@ -65,6 +65,7 @@ def check(
             msg = f"`--only`={only!r} is not a valid regular expression: {exc}"
             raise usage_error(msg) from None
     expected = _read_expect(expect) if expect is not None else None
+    _check_outputs(json_out, write_expect)
     registered = all_claims()
     claims = select_claims(registered, only, skip_slow=skip_slow)
     if not claims:
@@ -83,8 +84,7 @@ def check(
     if counts[Verdict.REFUTED]:
         console.print(severity_line(results))
     if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps([r.to_json() for r in results], indent=1) + "\n")
+        write_json_atomic(json_out, [r.to_json() for r in results])
         console.print(f"wrote {json_out}")
     if write_expect is not None:
         _write_expect(write_expect, results, {c.id for c in registered})
@@ -117,27 +117,40 @@ def severity_line(results: list[ClaimResult]) -> str:
             + (f"; {dup} more refute an error already counted" if dup else ""))
 
 
-def _read_expect(path: Path) -> dict[str, str]:
+def _read_expect(path: Path, option: str = "--expect") -> dict[str, str]:
+    """The expectations file, validated (bench.loaders.load_expectations); exit 2 if bad."""
+    from bench.loaders import load_expectations
+    from bench.results_io import ResultsFileError
+
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise usage_error(f"`--expect`={str(path)!r} does not exist") from None
-    except json.JSONDecodeError as exc:
-        raise usage_error(f"`--expect`={str(path)!r} is not valid JSON: {exc}") from None
-    if not isinstance(data, dict) or not all(v in set(Verdict) for v in data.values()):
-        raise usage_error(
-            f"`--expect`={str(path)!r} must map claim ids to one of "
-            + ", ".join(v.value for v in Verdict)
-        )
-    return data
+        return load_expectations(path)
+    except ResultsFileError as exc:
+        raise usage_error(f"`{option}`: {exc}") from None
+
+
+def _check_outputs(json_out: Path | None, write_expect: Path | None) -> None:
+    """Before any claim runs: both output paths writable (folders are created), and an
+    existing --write-expect file readable (it is merged into)."""
+    from analysis._validation import ParameterError
+    from bench.results_io import check_output
+    from reports.cli._app import parameter_error
+
+    try:
+        for option, path in (("--json", json_out), ("--write-expect", write_expect)):
+            if path is not None:
+                check_output(option, path, create_parent=True)
+    except ParameterError as exc:
+        raise parameter_error(exc) from None
+    if write_expect is not None and write_expect.exists():
+        _read_expect(write_expect, "--write-expect")
 
 
 def _write_expect(path: Path, results: list[ClaimResult], registered: set[str]) -> None:
     """Merge this run's verdicts into ``path``, dropping ids no longer registered."""
-    old = json.loads(path.read_text()) if path.exists() else {}
+    old = _read_expect(path, "--write-expect") if path.exists() else {}
     new = {k: v for k, v in old.items() if k in registered}
     new.update({r.claim.id: r.result.verdict.value for r in results})
-    path.write_text(json.dumps(dict(sorted(new.items())), indent=1) + "\n")
+    write_json_atomic(path, dict(sorted(new.items())))
 
 
 def _run_with_progress(claims) -> list[ClaimResult]:

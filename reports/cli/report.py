@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from analysis._validation import ParameterError
 from bench.asv_archive import ARCHIVE
-from reports.cli._app import EXIT_FAILED, app, console, err_console, usage_error
-from reports.render import expectation_diffs, load_check_rows, render_html
-from reports.sections import ReportInputs, build_sections
+from bench.results_io import ResultsFileError, check_output
+from reports.cli._app import EXIT_FAILED, app, console, err_console, parameter_error, usage_error
 
-DEFAULT_OUT = Path("reports/out")
+DEFAULT_OUT = Path("reports/out")  # the default results folder (bench.sweep.DEFAULT_OUT's)
 
 
 @app.command()
@@ -40,8 +39,8 @@ def report(
         Path,
         typer.Option("--asv-history", help="The committed asv history (bench/asv_history)."),
     ] = ARCHIVE,
-    out: Annotated[Path, typer.Option("--out", help="Where to write the HTML.")] = DEFAULT_OUT
-    / "report.html",
+    out: Annotated[Path, typer.Option("--out", help="Where to write the HTML (its folder is "
+                                      "created if missing).")] = DEFAULT_OUT / "report.html",
     screenshot: Annotated[
         Path | None,
         typer.Option(
@@ -51,17 +50,43 @@ def report(
         ),
     ] = None,
 ) -> None:
-    """Render the HTML report; sections whose results are missing say which command makes them."""
+    """Render the HTML report; sections whose results are missing say which command makes them.
+
+    Every file given is read and validated before anything is drawn: a missing one
+    is named on the page, a damaged one (or an output path that cannot be written)
+    is exit 2 naming the option. Exit 1 when the browser check finds the page broken.
+    """
+    inputs_given = {"--check": check_json, "--bench": bench_jsonl, "--train": train_json}
+    try:
+        for option, path in (("--out", out), ("--screenshot", screenshot)):
+            if path is None:
+                continue
+            check_output(option, path, create_parent=True)
+            for name, given in inputs_given.items():
+                if given.exists() and path.resolve() == given.resolve():
+                    raise ParameterError(option, str(path), f"is the {name} input; write the "
+                                         "report elsewhere")  # fmt: skip
+    except ParameterError as exc:
+        raise parameter_error(exc) from None
+    expected = _validate_inputs(check_json, bench_jsonl, train_json, expect, asv_dir, archive_dir)
+
+    from reports.render import expectation_diffs, load_check_rows, render_html
+    from reports.sections import ReportInputs, build_sections
+
     inputs = ReportInputs(
         check_json, bench_jsonl, train_json, asv_dir, asv_archive=archive_dir, report_dir=out.parent
     )
-    sections = build_sections(inputs, progress=lambda name: err_console.print(f"  {name}"))
+    try:
+        sections = build_sections(inputs, progress=lambda name: err_console.print(f"  {name}"))
+    except ResultsFileError as exc:  # a file that changed since it was validated above
+        raise usage_error(f"a results file: {exc}") from None
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = load_check_rows(check_json)
-    diffs = expectation_diffs(rows, _read_expectations(expect))
+    diffs = expectation_diffs(rows, expected)
     html = render_html(rows, sections, generated=generated, diffs=diffs)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html)
+    from bench.results_io import write_text_atomic
+
+    write_text_atomic(out, html)
     missing = [m for s in sections for m in s.missing]
     console.print(
         f"report: {out.resolve()} ({len(html) / 1e6:.1f} MB, {len(sections) + 1} sections)"
@@ -75,17 +100,51 @@ def report(
         _browser_check(out, screenshot)
 
 
-def _read_expectations(path: Path | None) -> dict[str, str] | None:
-    """The expectations file, or None when it is absent (a user's own checkout may lack it)."""
-    if path is None or not path.exists():
+def _validate_inputs(check_json, bench_jsonl, train_json, expect, asv_dir, archive_dir):
+    """Read every input file once, before any figure is drawn; return the expectations.
+
+    A missing results file is fine (the page says which command makes it); a damaged
+    one is exit 2 naming its option. Returns the expectations (None when absent).
+    """
+    from bench.loaders import (
+        load_asv_result,
+        load_check_results,
+        load_expectations,
+        load_training_results,
+    )
+    from bench.loaders_bench import load_bench_results
+    from reports.history import result_paths
+
+    checks = (("--check", check_json, load_check_results),
+              ("--bench", bench_jsonl, load_bench_results),
+              ("--train", train_json, load_training_results))  # fmt: skip
+    for option, path, load in checks:
+        if not path.exists():
+            continue
+        try:
+            found = load(path)
+        except ResultsFileError as exc:
+            raise usage_error(f"`{option}`: {exc}") from None
+        torn = getattr(found, "torn_line", None)
+        if torn is not None:
+            err_console.print(f"[yellow]warning:[/] `{option}`: {path}: line {torn} is torn (an "
+                              "interrupted write) and left out; `cnnbench bench --resume` "
+                              "re-runs it")  # fmt: skip
+    for option, folder in (("--asv-history", archive_dir), ("--asv-results", asv_dir)):
+        if folder.exists() and not folder.is_dir():
+            raise usage_error(f"`{option}`={str(folder)!r} is not a folder")
+        for path in result_paths(folder) if folder.is_dir() else ():
+            try:
+                load_asv_result(path)
+            except ResultsFileError as exc:
+                raise usage_error(f"`{option}`: {exc} (delete or re-run it: "
+                                  "`asv run <commit>^!`)") from None  # fmt: skip
+    if expect is None or not expect.exists():
         return None
     try:
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise usage_error(f"`--expect`={str(path)!r} is not a readable JSON file: {exc}") from None
-    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
-        raise usage_error(f"`--expect`={str(path)!r} must map claim ids to verdicts")
-    return data
+        return load_expectations(expect)
+    except ResultsFileError as exc:
+        raise usage_error(f"`--expect`: {exc}") from None
 
 
 def _browser_check(page: Path, screenshot: Path) -> None:

@@ -82,7 +82,8 @@ def test_archive_leaves_out_files_without_values(tmp_path):
     box.mkdir(parents=True)
     (box / "machine.json").write_text("{}")
     results = {"b.time_x": [None, []], "b.time_y": [[float("nan")], [["1"]]]}
-    empty = {"commit_hash": "a" * 40, "result_columns": ["result", "params"], "results": results}
+    empty = {"commit_hash": "a" * 40, "result_columns": ["result", "params"], "results": results,
+             "version": 2}
     (box / "aaaaaaaa-env.json").write_text(json.dumps(empty))
     assert not has_values(box / "aaaaaaaa-env.json")
     (done,) = archive(tmp_path / "results", tmp_path / "history")

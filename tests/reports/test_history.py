@@ -21,6 +21,7 @@ def _write(tmp_path, i, relu, gelu):
     (d / "machine.json").write_text("{}")
     data = {
         "commit_hash": f"{i:08x}" + "0" * 32, "date": 1000 * i, "result_columns": COLUMNS,
+        "version": 2,
         "results": {"bench_act.TimeAct.time_forward": [
             [relu, gelu, float("nan")], [["'relu'", "'gelu'", "'softmax'"]], "v", 0, 1.0]},
     }  # fmt: skip
