@@ -67,5 +67,5 @@ def test_training_results_need_a_summary_per_arm(tmp_path):
             "summaries": {}, "curves": {}, "setting": "deep"}  # fmt: skip
     path = tmp_path / "t.json"
     path.write_text(json.dumps(data))
-    with pytest.raises(ResultsFileError, match="key 'summaries.relu': is missing"):
+    with pytest.raises(ResultsFileError, match=r"key 'summaries\.relu': is missing"):
         load_training_results(path)

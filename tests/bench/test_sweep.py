@@ -7,8 +7,8 @@ import json
 import pytest
 
 from bench.harness import Measurement
-from bench.roofline import Ceilings
 from bench.results_io import ResultsFileError
+from bench.roofline import Ceilings
 from bench.sweep import done_keys, read_records, run_sweep
 from bench.workloads import Prepared, WorkloadError, all_workloads
 
@@ -152,7 +152,8 @@ def test_a_second_writer_refuses_naming_the_holder(tmp_path):
     run_sweep(WS[:2], out, ceilings=CEIL, measure_fn=fake_measure, prepare_fn=fake_prepare)
     before = out.read_bytes()
     with WriteLock(out, command="cnnbench bench --out r.jsonl"):
-        with pytest.raises(FileLockedError, match=rf"another run is writing it \(pid {os.getpid()}"):
+        holder = rf"another run is writing it \(pid {os.getpid()}"
+        with pytest.raises(FileLockedError, match=holder):
             run_sweep(WS, out, ceilings=CEIL, measure_fn=fake_measure, prepare_fn=fake_prepare,
                       force=True)  # fmt: skip
     assert out.read_bytes() == before

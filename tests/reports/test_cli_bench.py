@@ -166,7 +166,7 @@ def test_resume_after_a_torn_line_via_the_command(tmp_path, monkeypatch):
     assert runner.invoke(app, ["bench", "--filter", filt, "--out", str(out), "-q"]).exit_code == 0
     lines = out.read_text().splitlines(keepends=True)
     results = [json.loads(x) for x in lines if '"type": "result"' in x]
-    torn = lines[:3] + [lines[3][:40]]  # header, 2 rows, the 3rd row cut mid-write
+    torn = [*lines[:3], lines[3][:40]]  # header, 2 rows, the 3rd row cut mid-write
     out.write_text("".join(torn))
     r = runner.invoke(app, ["bench", "--filter", filt, "--out", str(out), "--resume", "-q"])
     assert r.exit_code == 0, r.output
