@@ -28,17 +28,24 @@ class ParameterError(ValueError):
         super().__init__(f"`{name}`={value!r} {allowed}")
 
 
-def as_int(name: str, value: object, *, minimum: int | None = None) -> int:
+def as_int(
+    name: str, value: object, *, minimum: int | None = None, maximum: int | None = None,
+    reason: str = "",
+) -> int:  # fmt: skip
     """Return ``value`` as an ``int``, refusing bools, floats and strings.
 
     ``minimum`` (inclusive) shapes the message: 1 reads "a positive integer",
     0 "a non-negative integer", anything else "an integer >= minimum".
+    ``maximum`` (inclusive) bounds it above; ``reason`` then says why
+    ("an integer in [1, 100]: <reason>").
     """
+    kind = _int_kind(minimum) if maximum is None else f"an integer in [{minimum}, {maximum}]"
+    kind += f": {reason}" if reason and maximum is not None else ""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ParameterError(name, value, f"must be {_int_kind(minimum)}")
+        raise ParameterError(name, value, f"must be {kind}")
     out = int(value)
-    if minimum is not None and out < minimum:
-        raise ParameterError(name, value, f"must be {_int_kind(minimum)}")
+    if (minimum is not None and out < minimum) or (maximum is not None and out > maximum):
+        raise ParameterError(name, value, f"must be {kind}")
     return out
 
 

@@ -47,6 +47,10 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from analysis._validation import ParameterError, as_choice, as_int, as_real
 
 CONSTRAINTS = ("printed", "derived", "edited")
+MAX_SIDE = 2**30  # image (and kernel) side in pixels: 31 stages at most
+# Smallest t: the c-value bounds 2^l k/(t (k-1)) stay finite (l <= 31) and exceed any image
+# bound z/(k-1) <= 2^30 by far, so every smaller t has the same optimum.
+MIN_T = 1e-250
 
 # HiGHS solves to primal/dual feasibility 1e-7; optima closer than this are ties.
 OPT_TOL = 1e-7
@@ -197,8 +201,15 @@ def make_problem(
     t = as_real("t", t, lower=0.0, lower_open=True)
     constraints = as_choice("constraints", constraints, CONSTRAINTS)
     pool_kernel = as_int("pool_kernel", pool_kernel, minimum=1)
-    if image > 2.0**30:
+    if image > MAX_SIDE:
         raise ParameterError("image", image, "must be at most 2**30 pixels (31 stages)")
+    for name, side in (("kernel", kernel), ("pool_kernel", pool_kernel)):
+        if side > MAX_SIDE:
+            raise ParameterError(name, side, "must be at most 2**30 (the largest image)")
+    if t < MIN_T:
+        raise ParameterError("t", t, f"must be at least {MIN_T:g}: below it the c-value bounds "
+                             "2^l k/(t (k-1)) overflow float64; the optimum no longer depends on t "
+                             f"there (the image constraint binds), so t = {MIN_T:g} gives it")
     return MaxDepthProblem(image, kernel, t, constraints, pool_kernel)
 
 

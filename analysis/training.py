@@ -46,6 +46,17 @@ LEAKY_SLOPE = 1 / 7.5  # 003 Table 5.2: "leaky relu (a = 7.5)"
 SATURATION_LEVEL = 3.0  # |h| beyond which sigmoid' < 0.05 (a fifth of its peak)
 
 
+# Upper limits of a configuration, and why: each bounds the time of one experiment
+# (one epoch of a 20-layer, 64-wide network takes ~0.1 s per seed and arm on a 2-core VM).
+LIMITS = {
+    "depth": (200, "plain networks far shallower than this already fail to train (003 §5.5)"),
+    "width": (4096, "a hidden layer holds width^2 weights"),
+    "epochs": (1000, "the digits are fitted within tens of epochs"),
+    "seeds": (100, "the 95% interval narrows like 1/sqrt(seeds); 100 is plenty"),
+    "batch": (1347, "the training split holds 1347 images"),
+}
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """What is trained, how long, and how many seeds (hashable: results are cached)."""
@@ -63,12 +74,15 @@ class TrainConfig:
     input_scale: tuple[tuple[str, float], ...] = ()  # (activation, factor on the inputs)
 
     def __post_init__(self) -> None:
+        if not self.activations:
+            raise ParameterError("activations", "", "must name at least one activation, e.g. "
+                                 f"{', '.join(TRAIN_ACTIVATIONS)}")
         for name in self.activations:
             if name != SIGMOID_STAR_INIT and (name not in ACTIVATIONS or name == "softmax"):
                 raise ParameterError("activations", name, "must name elementwise activations "
                                      f"of the registry, e.g. {', '.join(TRAIN_ACTIVATIONS)}")
-        for key in ("depth", "width", "epochs", "seeds", "batch"):
-            as_int(key, getattr(self, key), minimum=1)
+        for key, (most, why) in LIMITS.items():
+            as_int(key, getattr(self, key), minimum=1, maximum=most, reason=why)
         as_real("lr", self.lr, lower=0.0, lower_open=True)
         as_real("momentum", self.momentum, lower=0.0, upper=1.0, upper_open=True)
         get_init(self.init)

@@ -174,12 +174,31 @@ def make_offline(html_dir: Path, vendor_dir: Path = VENDOR_DIR) -> Path:
     return index
 
 
+def load_config(config: Path):
+    """asv's own reading of an ``asv.conf.json``; :class:`SiteError` naming the file when it
+    is missing, a folder, unreadable or not a valid asv config."""
+    from asv.config import Config  # the dev venv has asv; the bench package does not need it
+    from asv.util import UserError
+
+    path = Path(config)
+    if path.is_dir():
+        raise SiteError(f"{path} is a directory; expected an asv.conf.json file")
+    if not path.is_file():
+        raise SiteError(f"{path} does not exist; expected an asv.conf.json file")
+    try:
+        return Config.load(str(path))
+    except (UserError, OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        raise SiteError(f"{path} is not a valid asv config: {text}") from None
+
+
 def _conf_dir(config: Path, key: str) -> Path:
     """A folder setting of an asv config, resolved against the config's folder."""
-    from asv.config import Config  # the dev venv has asv; the bench package does not need it
-
-    conf = Config.load(str(config))
-    return (Path(config).resolve().parent / getattr(conf, key)).resolve()
+    conf = load_config(config)
+    value = getattr(conf, key, None)
+    if not isinstance(value, str) or not value:
+        raise SiteError(f"{config}: {key!r} is {value!r}; expected a folder path")
+    return (Path(config).resolve().parent / value).resolve()
 
 
 def html_dir_of(config: Path) -> Path:
@@ -198,8 +217,11 @@ def repo_of(config: Path) -> Path:
 
 
 def _asv(config: Path, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "asv", *args, "--config", str(config)],
-                   cwd=Path(config).resolve().parent, check=True)  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "asv", *args, "--config", str(config)],
+                          cwd=Path(config).resolve().parent, check=False)  # fmt: skip
+    if done.returncode != 0:
+        raise SiteError(f"`asv {' '.join(args)}` failed (exit {done.returncode}); its output "
+                        "is above")  # fmt: skip
 
 
 def publish(config: Path = ROOT / "asv.conf.json", archive_dir: Path = ARCHIVE) -> Published:
@@ -238,11 +260,26 @@ def fetch_from_npm(files: tuple[VendoredFile, ...], dest: Path) -> None:
                     (Path(dest) / f.path).write_bytes(data)
 
 
-def serve(html_dir: Path, port: int = 8080) -> None:
-    """Serve ``html_dir`` on 127.0.0.1 only (``asv preview`` binds every interface)."""
+def serve(html_dir: Path, port: int = 8080, ready=lambda url: None) -> None:
+    """Serve ``html_dir`` on 127.0.0.1 only (``asv preview`` binds every interface).
+
+    ``ready(url)`` is called once the port is bound; :class:`SiteError` when there is no
+    site to serve or the port cannot be bound (in use).
+    """
+    import errno
     import functools
     import http.server
 
+    if not (Path(html_dir) / "index.html").is_file():
+        raise SiteError(f"no site in {html_dir}: run `cnnbench asv-site publish` first")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html_dir))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+    try:
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            msg = f"port {port} on 127.0.0.1 is in use; pick another with --port"
+            raise SiteError(msg) from None
+        raise SiteError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    with httpd:
+        ready(f"http://127.0.0.1:{port}/")
         httpd.serve_forever()

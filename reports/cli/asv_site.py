@@ -15,6 +15,7 @@ from bench.asv_site import (
     SiteError,
     fetch_from_npm,
     html_dir_of,
+    load_config,
     load_manifest,
     make_offline,
     publish,
@@ -22,8 +23,8 @@ from bench.asv_site import (
     results_dir_of,
     serve,
 )
-from reports.cli._app import app, console, usage_error
-from reports.render import display_path
+from bench.results_io import ResultsFileError
+from reports.cli._app import app, console, parameter_error, usage_error
 
 site_app = typer.Typer(
     help="asv's results and site: the committed history, the site offline (vendored libraries).",
@@ -34,17 +35,37 @@ app.add_typer(site_app, name="asv-site")
 ConfigOpt = Annotated[Path, typer.Option("--config", help="asv.conf.json")]
 
 
+NAMES = {"results_dir": "results_dir", "html_dir": "HTML_DIR", "dest": "--dest"}
+
+
 def _run(fn, *args):
     try:
         return fn(*args)
-    except (SiteError, ParameterError) as exc:
+    except (SiteError, ResultsFileError) as exc:
         raise usage_error(str(exc)) from None
+    except ParameterError as exc:
+        raise parameter_error(exc, NAMES) from None
+
+
+def _config(config: Path) -> Path:
+    """``--config`` read with asv's own loader first, so a bad one is exit 2 naming it."""
+    try:
+        load_config(config)
+    except SiteError as exc:
+        raise usage_error(f"`--config`: {exc}") from None
+    return config
+
+
+def display_path(path: Path) -> str:
+    from reports.render import display_path as shown
+
+    return shown(path)
 
 
 @site_app.command("publish")
 def site_publish(config: ConfigOpt = ROOT / "asv.conf.json") -> None:
     """Restore the committed history, `asv publish`, rewrite the site to load vendored files."""
-    done = _run(publish, config)
+    done = _run(publish, _config(config))
     console.print(
         f"{done.restored} result files restored from {display_path(ARCHIVE)} "
         f"into {display_path(done.results_dir)}"
@@ -58,7 +79,7 @@ def site_publish(config: ConfigOpt = ROOT / "asv.conf.json") -> None:
 @site_app.command("restore")
 def site_restore(config: ConfigOpt = ROOT / "asv.conf.json") -> None:
     """Copy the committed history into asv's results folder (local files are kept)."""
-    results = _run(results_dir_of, config)
+    results = _run(results_dir_of, _config(config))
     copied = restore(ARCHIVE, results)
     console.print(
         f"{len(copied)} result files restored from {display_path(ARCHIVE)} "
@@ -73,8 +94,8 @@ def site_archive(
     branch: Annotated[str, typer.Option("--branch", help="Only commits on this branch.")] = "main",
 ) -> None:
     """Copy this checkout's finished asv results into the committed history (then commit it)."""
-    results = _run(results_dir_of, config)
-    done = _run(archive, results, dest, branch, repo_of(config))
+    results = _run(results_dir_of, _config(config))
+    done = _run(archive, results, dest, branch, _run(repo_of, config))
     counts: dict[str, int] = {}
     for a in done:
         counts[a.status] = counts.get(a.status, 0) + 1
@@ -106,7 +127,9 @@ def site_serve(
     config: ConfigOpt = ROOT / "asv.conf.json",
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8080,
 ) -> None:
-    """Serve the site on 127.0.0.1 only (asv's pages load their data with XHR)."""
-    site = _run(html_dir_of, config)
-    console.print(f"serving {site} on http://127.0.0.1:{port}/ (Ctrl-C stops)")
-    serve(site, port)
+    """Serve the site on 127.0.0.1 only (asv's pages load their data with XHR).
+
+    Exit 2 when the site has not been published yet or the port is in use.
+    """
+    site = _run(html_dir_of, _config(config))
+    _run(serve, site, port, lambda url: console.print(f"serving {site} on {url} (Ctrl-C stops)"))

@@ -9,9 +9,7 @@ import typer
 from rich.table import Table
 
 from analysis._validation import ParameterError
-from analysis.complexity import counted_flops, network_cost
-from analysis.networks import NETWORKS, get_network, layer_shapes
-from reports.cli._app import app, console, usage_error
+from reports.cli._app import app, console, parameter_error
 
 BASELINE = "alexnet_two_tower"
 
@@ -20,7 +18,8 @@ BASELINE = "alexnet_two_tower"
 def complexity(
     names: Annotated[
         list[str] | None,
-        typer.Argument(help="Networks to show (default: all), e.g. alexnet vgg16 tinynet_b."),
+        typer.Argument(metavar="NETWORK...",
+                       help="Networks to show (default: all), e.g. alexnet vgg16 tinynet_b."),
     ] = None,
     layers: Annotated[
         bool, typer.Option("--layers", help="Also print each network's layers and shapes.")
@@ -35,10 +34,13 @@ def complexity(
     AlexNet's MACs; "FlopCounterMode" is torch's own count (2 per MAC).
     Exit 0 on success, 2 for an unknown network name.
     """
+    from analysis.complexity import counted_flops, network_cost
+    from analysis.networks import NETWORKS, get_network, layer_shapes
+
     try:
         specs = [get_network(n) for n in (names or list(NETWORKS))]
     except ParameterError as exc:
-        raise usage_error(str(exc)) from None
+        raise parameter_error(exc, {"name": "NETWORK"}) from None
     base = network_cost(BASELINE).macs
     rows = []
     for spec in specs:
@@ -64,7 +66,7 @@ def complexity(
     console.print(table)
     if layers:
         for spec in specs:
-            _print_layers(spec.name)
+            _print_layers(spec.name, get_network, layer_shapes)
 
 
 def _layer_json(shape) -> dict:
@@ -75,7 +77,7 @@ def _layer_json(shape) -> dict:
                                                          if shape.fc else 0)}  # fmt: skip
 
 
-def _print_layers(name: str) -> None:
+def _print_layers(name: str, get_network, layer_shapes) -> None:
     spec = get_network(name)
     table = Table(title=f"{name}: {spec.title} ({spec.seed} {spec.locator})",
                   title_justify="left")  # fmt: skip

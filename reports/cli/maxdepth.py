@@ -9,8 +9,11 @@ import typer
 from rich.table import Table
 
 from analysis._validation import ParameterError
-from analysis.maxdepth import CONSTRAINTS, solve_max_depth
-from reports.cli._app import app, console, usage_error
+from reports.cli._app import app, console, parameter_error
+
+# analysis.maxdepth.CONSTRAINTS (scipy is imported only when the command runs; a test
+# keeps the two equal)
+CONSTRAINTS = ("printed", "derived", "edited")
 
 
 @app.command()
@@ -40,11 +43,13 @@ def maxdepth(
     program so the optimum can be re-derived with linprog/milp.
     Exit 0 (also when no network is feasible), 2 on bad input.
     """
+    from analysis.maxdepth import solve_max_depth
+
     try:
         sol = solve_max_depth(image, kernel, t, constraints=constraints, integer=integer,
                               pool_kernel=pool_kernel)  # fmt: skip
     except ParameterError as exc:
-        raise usage_error(str(exc)) from None
+        raise parameter_error(exc) from None
     if json_out:
         console.print_json(json.dumps(sol.to_json()))
         return

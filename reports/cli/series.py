@@ -5,18 +5,24 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-import sympy
 import typer
 from rich.table import Table
 
-from analysis._validation import ParameterError
-from analysis.taylor import expansion, slope_at_zero_plus
-from reports.cli._app import app, console, usage_error
+from analysis._validation import ParameterError, as_choice
+from reports.cli._app import app, console, parameter_error, within
+
+NAMES = {"name": "ACTIVATION", "activation": "ACTIVATION"}
+ORDER_REASON = ("sympy's series cost grows superlinearly with the order "
+                "(40 terms of silu or sigmoid take about 7 s on a 2-core VM)")
 
 
 @app.command()
 def series(
-    name: Annotated[str, typer.Argument(help="Registered activation, e.g. sigmoid, relu.")],
+    name: Annotated[
+        str,
+        typer.Argument(metavar="ACTIVATION",
+                       help="Elementwise registered activation, e.g. sigmoid, relu."),
+    ],
     order: Annotated[int, typer.Option("--order", "-n", help="Highest power kept.")] = 6,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")
@@ -26,11 +32,19 @@ def series(
 
     Exit 0 on success, 2 for an unknown or non-elementwise name or a bad order.
     """
+    import sympy
+
+    from analysis.activations import ACTIVATIONS
+    from analysis.taylor import MAX_ORDER, expansion, slope_at_zero_plus
+
     try:
+        if name not in ACTIVATIONS:  # offer only those with a series (softmax is not elementwise)
+            as_choice("name", name, [n for n, a in ACTIVATIONS.items() if a.elementwise])
+        within("--order", order, 0, MAX_ORDER, ORDER_REASON)
         e = expansion(name, order)
         slope = slope_at_zero_plus(name)
     except ParameterError as exc:
-        raise usage_error(str(exc)) from None
+        raise parameter_error(exc, NAMES) from None
     if json_out:
         console.print_json(json.dumps({**e.to_json(), "slope_at_0_plus": str(slope)}))
         return
@@ -43,7 +57,7 @@ def series(
     else:
         table.add_column("Maclaurin coefficient")
         table.add_column("≈", justify="right")
-        rows = ((c, _float(c)) for c in e.maclaurin)
+        rows = ((c, f"{float(c):.6g}") for c in e.maclaurin)
     for k, cells in enumerate(rows):
         table.add_row(str(k), *(str(c) for c in cells))
     console.print(table)
@@ -53,7 +67,3 @@ def series(
     what = "each branch's series" if e.piecewise else "the series"
     console.print(f"radius of convergence of {what}: {radius} ({e.radius_reason})")
     console.print(f"coefficient of x at 0⁺: {slope}")
-
-
-def _float(c: sympy.Expr) -> str:
-    return f"{float(c):.6g}"

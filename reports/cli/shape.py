@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from analysis._validation import ParameterError, as_choice
-from analysis.shapes import conv_output_size, conv_transpose_output_size, pool_output_size
-from reports.cli._app import app, console, usage_error
+from reports.cli._app import app, console, parameter_error
 
 OPS = ("conv", "pool", "convT")
 
@@ -22,7 +21,8 @@ _FORMULA = {
 
 @app.command()
 def shape(
-    op: Annotated[str, typer.Argument(help="conv | pool | convT", show_default=False)],
+    op: Annotated[str, typer.Argument(metavar="OP", help="conv | pool | convT",
+                                      show_default=False)],
     size: Annotated[int, typer.Option("--size", help="Input size along one axis.")],
     kernel: Annotated[int, typer.Option("--kernel", help="Kernel (window) size.")],
     stride: Annotated[
@@ -43,6 +43,8 @@ def shape(
 
     Example: cnnbench shape pool --size 5 --kernel 2 --stride 2 --padding 1 --ceil-mode
     """
+    from analysis.shapes import conv_output_size, conv_transpose_output_size, pool_output_size
+
     try:
         as_choice("op", op, OPS)
         if op != "convT" and output_padding != 0:
@@ -61,7 +63,7 @@ def shape(
                 size, kernel, stride, padding, output_padding, dilation
             )
     except ParameterError as exc:
-        raise usage_error(str(exc)) from None
+        raise parameter_error(exc, {"op": "OP"}) from None
     formula = _FORMULA[op].format(
         n=size, k=kernel, s=stride, p=padding, d=dilation, a=output_padding,
         rounding="ceil" if ceil_mode else "floor",

@@ -10,13 +10,30 @@ from rich.markup import escape
 from rich.table import Table
 
 from analysis._validation import ParameterError
-from analysis.init_schemes import INIT_SCHEMES
-from analysis.variance import fixed_point, variance_profile
-from analysis.variance_gain import gain_table
-from analysis.variance_mc import monte_carlo
-from reports.cli._app import EXIT_FAILED, app, console, err_console, usage_error
+from reports.cli._app import (
+    EXIT_FAILED,
+    app,
+    console,
+    err_console,
+    parameter_error,
+    usage_error,
+    within,
+)
 
+# analysis.init_schemes.INIT_SCHEMES (torch is imported only when the command runs; a test
+# keeps the two equal)
+INIT_SCHEMES = ("xavier_uniform", "xavier_normal", "kaiming_fan_in", "kaiming_fan_out",
+                "kaiming_uniform", "lecun", "pytorch_default", "uniform_pm1")  # fmt: skip
 INIT_HELP = "One of: " + ", ".join(INIT_SCHEMES) + "."
+# Limits of the command line (the functions themselves take any size):
+MAX_DEPTH = 1000  # one quadrature per layer: 1000 layers take ~0.4 s, 10^6 would take minutes
+MAX_WIDTH = 4096  # --mc holds depth x width^2 float64 weights (128 MiB per layer at 4096)
+MAX_DRAWS = 1000
+MAX_BATCH = 4096
+MAX_SEED = 2**32 - 1  # torch.manual_seed(seed + draw) must stay within 64 bits
+# --mc multiply-adds (draws x depth x batch x width^2, x 8x8 positions x kernel^2 for conv),
+# forward and backward: 2e10 is about a minute of float64 on one core of a 2-core VM.
+MAX_MC_MACS = 2e10
 GAINS_HELP = ("Print the gain each criterion implies, next to torch.nn.init.calculate_gain, "
               "for every activation, and exit.")  # fmt: skip
 
@@ -45,11 +62,17 @@ def variance(
     Exit 0 on success (and, with --mc, agreement), 1 when --mc disagrees, 2 on bad usage.
     """
     if gains:
-        _print_gains(json_out)
+        from analysis.variance_gain import gain_table
+
+        _print_gains(json_out, gain_table())
         return
     if activation is None:
         raise usage_error("`--activation` is required (or use --gains)")
+    from analysis.variance import fixed_point, variance_profile
+    from analysis.variance_mc import monte_carlo
+
     try:
+        _check_sizes(depth, width, draws, batch, seed, kind if mc else None)
         if mc:
             result = monte_carlo(activation, init, depth, width, kind=kind, draws=draws,
                                  batch=batch, seed=seed)  # fmt: skip
@@ -59,7 +82,7 @@ def variance(
             theory = variance_profile(activation, init, depth, width, kind=kind)
         fp = fixed_point(activation, theory.sigma_w2_forward, theory.sigma_b2)
     except ParameterError as exc:
-        raise usage_error(str(exc)) from None
+        raise parameter_error(exc) from None
 
     if json_out:
         out = result.to_json() if result is not None else {"theory": theory.to_json()}
@@ -85,6 +108,24 @@ def variance(
     if result is not None and not result.agrees:
         err_console.print("[bold red]Monte Carlo disagrees with the theory[/] (see the ✗ rows)")
         raise typer.Exit(EXIT_FAILED)
+
+
+def _check_sizes(depth: int, width: int, draws: int, batch: int, seed: int,
+                 mc_kind: str | None) -> None:  # fmt: skip
+    within("--depth", depth, 1, MAX_DEPTH, "one quadrature per layer (1000 take ~0.4 s); the "
+           "moments reach their fixed point within a few dozen layers")
+    within("--width", width, 1, MAX_WIDTH, "--mc holds depth x width^2 float64 weights "
+           "(128 MiB per layer at 4096)")
+    within("--draws", draws, 1, MAX_DRAWS, "the tolerance shrinks like 1/sqrt(draws); 1000 "
+           "draws already resolve 3% of a layer's spread")
+    within("--batch", batch, 1, MAX_BATCH, "inputs per draw; more only costs time")
+    within("--seed", seed, 0, MAX_SEED, "torch seeds are 64-bit and each draw adds its index")
+    if mc_kind is not None:
+        macs = float(draws) * depth * batch * width**2 * (8 * 8 * 9 if mc_kind == "conv" else 1)
+        if macs > MAX_MC_MACS:
+            raise ParameterError("--mc", f"{macs:.3g} multiply-adds",
+                                 f"must stay under {MAX_MC_MACS:g} (about a minute of float64 "
+                                 "on one core): lower --draws, --depth, --batch or --width")
 
 
 def _num(v: float) -> float | str:
@@ -120,8 +161,7 @@ def _measured(value: float, tol: float, agrees: bool) -> str:
     return f"{value:.4g} ± {tol:.2g} {mark}"
 
 
-def _print_gains(json_out: bool) -> None:
-    rows = gain_table()
+def _print_gains(json_out: bool, rows) -> None:
     if json_out:
         console.print_json(json.dumps([r.to_json() for r in rows]))
         return

@@ -32,4 +32,4 @@ def test_complexity_layers_table_marks_printed_shapes():
 def test_complexity_unknown_name_exits_2_and_lists_names():
     r = runner.invoke(app, ["complexity", "resnet"])
     assert r.exit_code == 2
-    assert "`name`='resnet' must be one of 'lenet5'" in r.output
+    assert "`NETWORK`='resnet' must be one of 'lenet5'" in r.output

@@ -46,11 +46,12 @@ def test_maxdepth_infeasible_exits_0():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--image", "0", "--t", "0.5"], "`image`=0 must be a finite real number in [1, inf)"),
-        (["--image", "64", "--t", "0.5", "--kernel", "1"], "`kernel`=1 must be an integer >= 2"),
-        (["--image", "64", "--t", "-1"], "`t`=-1.0 must be a finite real number in (0, inf)"),
-        (["--image", "64", "--t", "0.5", "--constraints", "paper"], "`constraints`='paper'"),
-        (["--image", "64", "--t", "0.5", "--pool-kernel", "0"], "`pool_kernel`=0 must be"),
+        (["--image", "0", "--t", "0.5"], "`--image`=0 must be a finite real number in [1, inf)"),
+        (["--image", "64", "--t", "0.5", "--kernel", "1"], "`--kernel`=1 must be an integer >= 2"),
+        (["--image", "64", "--t", "-1"], "`--t`=-1.0 must be a finite real number in (0, inf)"),
+        (["--image", "64", "--t", "0.5", "--constraints", "paper"], "`--constraints`='paper'"),
+        (["--image", "64", "--t", "0.5", "--pool-kernel", "0"], "`--pool-kernel`=0 must be"),
+        (["--image", "64", "--t", "1e-320"], "`--t`=1e-320 must be at least 1e-250"),
         (["--image", "64"], "Missing option '--t'"),
     ],
 )

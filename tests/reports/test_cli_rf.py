@@ -46,10 +46,11 @@ def test_rf_verify_table_says_agrees():
     [
         (["rf", "c3,x2"], "token 2 'x2' (character 4)"),
         (["rf", "c3s0"], "`stride`=0 must be a positive integer"),
-        (["rf", "--network", "resnet"], "`name`='resnet' must be one of"),
-        (["rf"], "give either a layer list"),
-        (["rf", "c3", "--network", "vgg16"], "give either a layer list"),
-        (["rf", ",".join(["c3s8"] * 9), "--verify"], "--verify: `stack`="),
+        (["rf", "--network", "resnet"], "`--network`='resnet' must be one of"),
+        (["rf"], "give a layer list (e.g. 'c3s1p1,p2s2') or --network NAME"),
+        (["rf", "c3", "--network", "vgg16"], "give a layer list or --network, not both"),
+        (["rf", ",".join(["c3"] * 257)], "`LAYERS`=257 must be in [1, 256]: 257 layers given"),
+        (["rf", ",".join(["c3s8"] * 9), "--verify"], "`--verify` cannot measure this stack"),
     ],
 )
 def test_rf_usage_errors_exit_2(args, message):

@@ -127,7 +127,9 @@ def test_training_claims_decide_on_a_smoke_run(monkeypatch):
     ("kwargs", "message"),
     [
         ({"activations": ("softmax",)}, "`activations`='softmax' must name elementwise"),
-        ({"epochs": 0}, "`epochs`=0 must be a positive integer"),
+        ({"epochs": 0}, "`epochs`=0 must be an integer in [1, 1000]: the digits are fitted"),
+        ({"depth": 10**6}, "`depth`=1000000 must be an integer in [1, 200]"),
+        ({"activations": ()}, "`activations`='' must name at least one activation"),
         ({"lr": 0.0}, "`lr`=0.0 must be a finite real number in (0, inf)"),
         ({"momentum": 1.0}, "`momentum`=1.0 must be a finite real number in [0, 1)"),
         ({"optimizer": "rmsprop"}, "`optimizer`='rmsprop' must be one of 'sgd', 'adam'"),

@@ -45,19 +45,19 @@ def test_variance_mc_agrees_and_reports_tolerance():
 def test_variance_bad_init_is_a_usage_error():
     result = runner.invoke(app, ["variance", "-a", "relu", "-i", "he"])
     assert result.exit_code == 2
-    assert "`init`='he' must be one of" in result.output
+    assert "`--init`='he' must be one of" in result.output
 
 
 def test_variance_bad_activation_is_a_usage_error():
     result = runner.invoke(app, ["variance", "-a", "softmax"])
     assert result.exit_code == 2
-    assert "`activation`='softmax' must be an elementwise activation" in result.output
+    assert "`--activation`='softmax' must be an elementwise activation" in result.output
 
 
 def test_variance_too_few_draws_is_a_usage_error():
     result = runner.invoke(app, ["variance", "-a", "tanh", "-L", "2", "--mc", "--draws", "2"])
     assert result.exit_code == 2
-    assert "`draws`=2 must be an integer >= 12" in result.output
+    assert "`--draws`=2 must be an integer >= 12" in result.output
 
 
 def test_train_smoke_writes_curves(tmp_path):
@@ -75,7 +75,7 @@ def test_train_smoke_writes_curves(tmp_path):
 def test_train_bad_activation_is_a_usage_error():
     result = runner.invoke(app, ["train", "--activations", "softmax", "--epochs", "1"])
     assert result.exit_code == 2
-    assert "`activations`='softmax' must name elementwise" in result.output
+    assert "`--activations`='softmax' must name elementwise" in result.output
 
 
 def test_train_bad_setting_is_a_usage_error():
