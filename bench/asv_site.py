@@ -187,7 +187,8 @@ def load_config(config: Path):
         raise SiteError(f"{path} does not exist; expected an asv.conf.json file")
     try:
         return Config.load(str(path))
-    except (UserError, OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (UserError, OSError, ValueError, TypeError, KeyError, AttributeError,
+            RecursionError) as exc:  # fmt: skip
         text = " ".join(str(exc).split()) or type(exc).__name__
         raise SiteError(f"{path} is not a valid asv config: {text}") from None
 

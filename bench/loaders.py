@@ -64,13 +64,20 @@ def _no_constants(token: str) -> float:
     raise ValueError(f"{token} is not JSON (a NaN or infinite number)")
 
 
+def _finite_float(token: str) -> float:
+    value = float(token)
+    if not math.isfinite(value):
+        raise ValueError(f"{token} is too large for a float (it reads as infinity)")
+    return value
+
+
 def parse_json(text: str, path: Path, *, line: int | None = None, what: str,
                allow_nan: bool = False) -> Any:  # fmt: skip
     """Strict JSON (no NaN/Infinity unless ``allow_nan``), or a ResultsFileError saying where."""
     try:
         if allow_nan:
             return json.loads(text)
-        return json.loads(text, parse_constant=_no_constants)
+        return json.loads(text, parse_constant=_no_constants, parse_float=_finite_float)
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
         at = getattr(exc, "lineno", None)
         where = line if line is not None else at
@@ -211,7 +218,7 @@ def _schema(data: dict, path: Path, expected: int, key: str = "schema") -> None:
 CHECK_ROW = {
     "id": is_nonempty_str, "source": is_str, "seed": is_str, "locator": is_str,
     "statement": is_str, "verdict": one_of(*VERDICTS), "method": is_str, "evidence": is_dict,
-    "correction": optional(is_dict),
+    "correction": optional(is_dict), "seconds": is_nonnegative,
 }  # fmt: skip
 CHECK_WHAT = "the JSON list that `cnnbench check --json` writes"
 

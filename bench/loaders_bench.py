@@ -36,6 +36,7 @@ from bench.results_io import ResultsFileError
 BENCH_SCHEMA = 1  # the header's "schema" (bench.sweep.SCHEMA)
 BENCH_WHAT = "a results file of `cnnbench bench` (JSON Lines, a header record first)"
 RECORD_TYPES = ("header", "result", "error", "ceilings")
+RECORD_START = b'{"type": "'  # every record we write begins so (json.dumps, "type" first)
 CEILINGS = {"device": is_str, "bandwidth": {"dram": is_positive, "cache": is_positive},
             "flops": dict_of(is_positive)}  # fmt: skip
 HEADER = {"schema": is_int, "run_id": is_nonempty_str, "profile": is_str, "device": is_str,
@@ -87,12 +88,11 @@ def load_bench_results(path: Path, *, allow_empty: bool = False) -> BenchFile:
     complete_bytes = len(data) - len(tail)
     if not data.strip() and not allow_empty:
         raise ResultsFileError(path, "is empty", expected=BENCH_WHAT)
-    if tail:
-        try:  # a torn line may end inside a multi-byte character, but is text before it
-            tail.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if exc.start < len(tail) - 3:
-                decode(tail, path, what=BENCH_WHAT, line=torn)
+    if tail and not (tail.startswith(RECORD_START) or RECORD_START.startswith(tail)):
+        # what a crash mid-write leaves is the start of one of our records; anything else
+        # is not ours, and must never be cut off by --resume
+        raise ResultsFileError(path, "does not end in a newline and is not the start of a "
+                               "record", line=torn, expected=BENCH_WHAT)  # fmt: skip
     records: list[dict] = []
     runs: set[str] = set()
     for n, raw in enumerate(lines, start=1):

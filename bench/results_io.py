@@ -70,6 +70,8 @@ def check_output(option: str, path: Path, *, create_parent: bool = False) -> Pat
     shown = str(path)
     if path.is_dir():
         raise ParameterError(option, shown, "is a directory; give a file path")
+    if path.is_symlink() and not path.exists():
+        raise ParameterError(option, shown, "is a broken (or looping) symbolic link")
     parent = path.parent
     if not parent.exists():
         if not create_parent:

@@ -102,6 +102,7 @@ def bench(
         if crosscheck:
             from reports.cli.bench_crosscheck import crosscheck_path
 
+            check_output("--out", out, create_parent=True)  # its folder receives the file
             check_output("--out", crosscheck_path(out), create_parent=True)
         elif not list_only:
             check_output("--out", out, create_parent=True)

@@ -8,9 +8,11 @@ from typing import Annotated
 
 import typer
 
-from analysis._validation import ParameterError
+from analysis._validation import ParameterError, as_real
 from reports.cli._app import console, parameter_error, usage_error
 from reports.cli.gate import gate_app
+
+MAX_FACTOR = 10.0  # head/base time ratio counted as a regression; above 10 it gates nothing
 
 
 def asv_config(path: Path) -> Path:
@@ -47,6 +49,8 @@ def gate_asv(
 
     try:
         config = asv_config(config or ROOT / "asv.conf.json")
+        if factor is not None:
+            as_real("--factor", factor, lower=1.0, upper=MAX_FACTOR, lower_open=True)
         factor, source = (factor, "--factor") if factor is not None else load_factor()
         result = run_gate(base, head, factor=factor, bench=bench or DEFAULT_BENCH,
                           machine=machine, config=config)  # fmt: skip

@@ -56,6 +56,8 @@ def report(
     is named on the page, a damaged one (or an output path that cannot be written)
     is exit 2 naming the option. Exit 1 when the browser check finds the page broken.
     """
+    # inputs first (reading has no side effects), then the outputs (their folders may be made)
+    expected = _validate_inputs(check_json, bench_jsonl, train_json, expect, asv_dir, archive_dir)
     inputs_given = {"--check": check_json, "--bench": bench_jsonl, "--train": train_json}
     try:
         for option, path in (("--out", out), ("--screenshot", screenshot)):
@@ -68,7 +70,6 @@ def report(
                                          "report elsewhere")  # fmt: skip
     except ParameterError as exc:
         raise parameter_error(exc) from None
-    expected = _validate_inputs(check_json, bench_jsonl, train_json, expect, asv_dir, archive_dir)
 
     from reports.render import expectation_diffs, load_check_rows, render_html
     from reports.sections import ReportInputs, build_sections
@@ -119,7 +120,7 @@ def _validate_inputs(check_json, bench_jsonl, train_json, expect, asv_dir, archi
               ("--bench", bench_jsonl, load_bench_results),
               ("--train", train_json, load_training_results))  # fmt: skip
     for option, path, load in checks:
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():  # a looping link is not "missing"
             continue
         try:
             found = load(path)
@@ -139,7 +140,7 @@ def _validate_inputs(check_json, bench_jsonl, train_json, expect, asv_dir, archi
             except ResultsFileError as exc:
                 raise usage_error(f"`{option}`: {exc} (delete or re-run it: "
                                   "`asv run <commit>^!`)") from None  # fmt: skip
-    if expect is None or not expect.exists():
+    if expect is None or not (expect.exists() or expect.is_symlink()):
         return None
     try:
         return load_expectations(expect)

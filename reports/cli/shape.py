@@ -11,6 +11,7 @@ from analysis._validation import ParameterError, as_choice
 from reports.cli._app import app, console, parameter_error
 
 OPS = ("conv", "pool", "convT")
+INT64_MAX = 2**63 - 1
 
 _FORMULA = {
     "conv": "floor(({n} + 2*{p} - {d}*({k}-1) - 1)/{s}) + 1",
@@ -47,6 +48,12 @@ def shape(
 
     try:
         as_choice("op", op, OPS)
+        for option, value in (("--size", size), ("--kernel", kernel), ("--stride", stride),
+                              ("--padding", padding), ("--dilation", dilation),
+                              ("--output-padding", output_padding)):  # fmt: skip
+            if value is not None and value > INT64_MAX:
+                raise ParameterError(option, value, "must be at most 2**63 - 1: torch stores "
+                                     "sizes as 64-bit integers")  # fmt: skip
         if op != "convT" and output_padding != 0:
             raise ParameterError("--output-padding", output_padding, "applies only to convT")
         if op != "pool" and ceil_mode:
