@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis._validation import ParameterError
-from bench.loaders import load_asv_result
+from bench.loaders_bench import load_asv_result
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT / "bench" / "asv_history"

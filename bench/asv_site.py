@@ -196,10 +196,7 @@ def load_config(config: Path):
 def _conf_dir(config: Path, key: str) -> Path:
     """A folder setting of an asv config, resolved against the config's folder."""
     conf = load_config(config)
-    value = getattr(conf, key, None)
-    if not isinstance(value, str) or not value:
-        raise SiteError(f"{config}: {key!r} is {value!r}; expected a folder path")
-    return (Path(config).resolve().parent / value).resolve()
+    return (Path(config).resolve().parent / getattr(conf, key)).resolve()
 
 
 def html_dir_of(config: Path) -> Path:
@@ -244,10 +241,15 @@ def fetch_from_npm(files: tuple[VendoredFile, ...], dest: Path) -> None:
     """Re-create the vendored files from ``npm pack`` and check each sha256."""
     with tempfile.TemporaryDirectory() as tmp:
         for spec in sorted({f.npm for f in files}):
-            done = subprocess.run(
-                ["npm", "pack", spec, "--silent", "--pack-destination", tmp],
-                check=True, capture_output=True, text=True,
-            )
+            try:
+                done = subprocess.run(
+                    ["npm", "pack", spec, "--silent", "--pack-destination", tmp],
+                    check=True, capture_output=True, text=True,
+                )
+            except (OSError, subprocess.CalledProcessError) as exc:
+                detail = getattr(exc, "stderr", None) or getattr(exc, "strerror", None) or exc
+                raise SiteError(f"`npm pack {spec}` failed (needs npm and the registry): "
+                                f"{' '.join(str(detail).split())[:300]}") from None
             tgz = Path(tmp) / done.stdout.strip().splitlines()[-1]
             with tarfile.open(tgz) as tar:
                 for f in files:

@@ -1,9 +1,9 @@
 """One loader per kind of results file, each validating what it reads.
 
 Kinds: check results (``cnnbench check --json``), verdict expectations
-(``--expect``), training results (``cnnbench train --json``) and asv result files here; bench
-results (``cnnbench bench --out``, JSON Lines) and the gate's baseline
-(``bench/gate_baseline.json``) in :mod:`bench.loaders_bench`.
+(``--expect``), training results (``cnnbench train --json``) here; the timing files -- bench
+results (``cnnbench bench --out``, JSON Lines), the gate's baseline
+(``bench/gate_baseline.json``) and asv result files -- in :mod:`bench.loaders_bench`.
 
 Every problem raises :class:`~bench.results_io.ResultsFileError` naming the
 file, and where it applies the line, the key and what was expected; commands
@@ -24,7 +24,6 @@ from bench.results_io import ResultsFileError
 
 VERDICTS = ("confirmed", "refuted", "inconclusive", "error")
 TRAIN_SCHEMA = 1  # "schema" of `cnnbench train --json` (files without one are version 1)
-ASV_RESULT_VERSION = 2  # asv 0.6's result file format
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -288,31 +287,4 @@ def load_training_results(path: Path) -> dict:
         require(data["summaries"][name], SUMMARY_SPEC, path, prefix=f"summaries.{name}")
         require(data["summaries"][name]["final_acc"], {"mean": is_number, "low": is_number,
                 "high": is_number}, path, prefix=f"summaries.{name}.final_acc")  # fmt: skip
-    return data
-
-
-# --- asv result files ------------------------------------------------------------------------
-
-ASV_WHAT = "an asv result file (<machine>/<commit>-<env>.json, asv 0.6 format)"
-ASV_SPEC = {"commit_hash": is_nonempty_str, "result_columns": list_of(is_str),
-            "results": dict_of(is_list), "version": is_int}  # fmt: skip
-
-
-def load_asv_result(path: Path) -> dict:
-    """One asv result file; asv writes NaN for a missing value, so NaN is accepted here."""
-    data = parse_json(read_text(path, what=ASV_WHAT), path, what=ASV_WHAT, allow_nan=True)
-    require(data, ASV_SPEC, path, what=f" ({ASV_WHAT})")
-    if data["version"] != ASV_RESULT_VERSION:
-        raise ResultsFileError(path, f"is version {data['version']}", key="version",
-                               expected=f"{ASV_RESULT_VERSION} (asv 0.6)")  # fmt: skip
-    columns = data["result_columns"]
-    for needed in ("result", "params"):
-        if needed not in columns:
-            raise ResultsFileError(path, f"lacks {needed!r}", key="result_columns",
-                                   expected="asv's columns, 'result' and 'params' among them")
-    last = max(columns.index("result"), columns.index("params"))
-    for bench, entry in data["results"].items():
-        if len(entry) <= last:
-            raise ResultsFileError(path, f"has {len(entry)} columns", key=f"results.{bench}",
-                                   expected=f"one per result_columns ({len(columns)})")
     return data

@@ -1,4 +1,4 @@
-"""Loaders of the timing files: bench results (JSON Lines) and the gate's baseline.
+"""Loaders of the timing files: bench results (JSON Lines), the gate's baseline, asv results.
 
 A bench results file (``cnnbench bench --out``) is JSON Lines: a ``header``
 record per run, then ``result``, ``error`` and ``ceilings`` records of that
@@ -19,6 +19,7 @@ from bench.loaders import (
     is_bool,
     is_dict,
     is_int,
+    is_list,
     is_nonempty_str,
     is_nonnegative,
     is_number,
@@ -178,3 +179,30 @@ def load_gate_baseline(path: Path, known: tuple[str, ...] | None = None) -> dict
         seen.add(e["name"])
     return data
 
+
+# --- asv result files --------------------------------------------------------------------------
+
+ASV_RESULT_VERSION = 2  # asv 0.6's result file format
+ASV_WHAT = "an asv result file (<machine>/<commit>-<env>.json, asv 0.6 format)"
+ASV_SPEC = {"commit_hash": is_nonempty_str, "result_columns": list_of(is_str),
+            "results": dict_of(is_list), "version": is_int}  # fmt: skip
+
+
+def load_asv_result(path: Path) -> dict:
+    """One asv result file; asv writes NaN for a missing value, so NaN is accepted here."""
+    data = parse_json(read_text(path, what=ASV_WHAT), path, what=ASV_WHAT, allow_nan=True)
+    require(data, ASV_SPEC, path, what=f" ({ASV_WHAT})")
+    if data["version"] != ASV_RESULT_VERSION:
+        raise ResultsFileError(path, f"is version {data['version']}", key="version",
+                               expected=f"{ASV_RESULT_VERSION} (asv 0.6)")  # fmt: skip
+    columns = data["result_columns"]
+    for needed in ("result", "params"):
+        if needed not in columns:
+            raise ResultsFileError(path, f"lacks {needed!r}", key="result_columns",
+                                   expected="asv's columns, 'result' and 'params' among them")
+    last = max(columns.index("result"), columns.index("params"))
+    for bench, entry in data["results"].items():
+        if len(entry) <= last:
+            raise ResultsFileError(path, f"has {len(entry)} columns", key=f"results.{bench}",
+                                   expected=f"one per result_columns ({len(columns)})")
+    return data

@@ -96,6 +96,23 @@ def check_output(option: str, path: Path, *, create_parent: bool = False) -> Pat
     return path
 
 
+def check_output_dir(option: str, path: Path) -> Path:
+    """Like :func:`check_output` for an output *folder*: refuse a file (or a broken link)
+    there; create a missing folder (its parents too); refuse one that takes no new files."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ParameterError(option, str(path), "is a file, not a folder")
+    if path.is_symlink() and not path.exists():
+        raise ParameterError(option, str(path), "is a broken (or looping) symbolic link")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(option, str(path), f"cannot be created: {exc.strerror or exc}"
+                             ) from None  # fmt: skip
+    check_output(option, path / ".cnnbench-probe")
+    return path
+
+
 def dump_json(data: Any, *, indent: int | None = 1) -> str:
     """Strict JSON text (NaN and infinities refused: they are not JSON) ending in a newline."""
     return json.dumps(data, indent=indent, allow_nan=False) + "\n"

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.loaders import load_asv_result, parse_json, read_text
+from bench.loaders import parse_json, read_text
+from bench.loaders_bench import load_asv_result
 from bench.results_io import ResultsFileError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ from bench.asv_site import (
     results_dir_of,
     serve,
 )
-from bench.results_io import ResultsFileError
+from bench.results_io import ResultsFileError, check_output_dir
 from reports.cli._app import app, console, parameter_error, usage_error
 
 site_app = typer.Typer(
@@ -95,6 +95,7 @@ def site_archive(
 ) -> None:
     """Copy this checkout's finished asv results into the committed history (then commit it)."""
     results = _run(results_dir_of, _config(config))
+    _run(check_output_dir, "--dest", dest)
     done = _run(archive, results, dest, branch, _run(repo_of, config))
     counts: dict[str, int] = {}
     for a in done:
@@ -118,6 +119,7 @@ def site_vendor(
     dest: Annotated[Path, typer.Option("--dest", help="Where the files go.")] = VENDOR_DIR,
 ) -> None:
     """Re-fetch the vendored libraries with `npm pack` and verify their sha256."""
+    _run(check_output_dir, "--dest", dest)
     _run(fetch_from_npm, load_manifest(), dest)
     console.print(f"vendored files re-fetched into {dest} and verified")
 

@@ -107,13 +107,8 @@ def _validate_inputs(check_json, bench_jsonl, train_json, expect, asv_dir, archi
     A missing results file is fine (the page says which command makes it); a damaged
     one is exit 2 naming its option. Returns the expectations (None when absent).
     """
-    from bench.loaders import (
-        load_asv_result,
-        load_check_results,
-        load_expectations,
-        load_training_results,
-    )
-    from bench.loaders_bench import load_bench_results
+    from bench.loaders import load_check_results, load_expectations, load_training_results
+    from bench.loaders_bench import load_asv_result, load_bench_results
     from reports.history import result_paths
 
     checks = (("--check", check_json, load_check_results),

@@ -8,12 +8,11 @@ import pytest
 
 from bench.loaders import (
     TRAIN_SCHEMA,
-    load_asv_result,
     load_check_results,
     load_expectations,
     load_training_results,
 )
-from bench.loaders_bench import WORKLOAD, load_bench_results
+from bench.loaders_bench import WORKLOAD, load_asv_result, load_bench_results
 from bench.results_io import ResultsFileError
 
 
@@ -53,7 +52,7 @@ def test_error_names_file_line_key_and_expectation(tmp_path):
 def test_check_results_refuse_a_repeated_claim(tmp_path):
     row = {"id": "a.b", "source": "s", "seed": "s", "locator": "l", "statement": "x",
            "verdict": "confirmed", "method": "symbolic", "evidence": {"summary": "y"},
-           "correction": None}  # fmt: skip
+           "correction": None, "seconds": 0.1}  # fmt: skip
     path = tmp_path / "c.json"
     path.write_text(json.dumps([row, row]))
     with pytest.raises(ResultsFileError, match=r"key '\[1\].id': repeats claim 'a.b'"):
@@ -69,3 +68,68 @@ def test_training_results_need_a_summary_per_arm(tmp_path):
     path.write_text(json.dumps(data))
     with pytest.raises(ResultsFileError, match=r"key 'summaries\.relu': is missing"):
         load_training_results(path)
+
+
+HEADER = ('{"type": "header", "schema": 1, "run_id": "r1", "profile": "short", "device": "cpu", '
+          '"threads": 1, "workloads": 1, "harness": {}, "machine": {"cpu": "x", "flags": '
+          '{"num_threads": 1}}, "ceilings": {"device": "cpu", "bandwidth": {"dram": 1, '
+          '"cache": 2}, "flops": {}}}\n')  # fmt: skip
+ERROR_ROW = '{"type": "error", "run_id": "%s", "workload": {"key": "k"}, "error": "e"}\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (HEADER.replace('"schema": 1', '"schema": 2'),
+         "line 1, key 'schema': is schema 2; expected 1 (written by another cnnbench?)"),
+        (ERROR_ROW % "r1", "line 1: starts with a 'error' record; expected a header record first"),
+        (HEADER + ERROR_ROW % "r9", "line 2, key 'run_id': belongs to run 'r9', which has no "
+                                    "header above it"),
+        ('{"type": "head', "holds no complete record (line 1 is torn: an interrupted write)"),
+        (HEADER + "[1, 2", "line 2: does not end in a newline and is not the start of a record"),
+    ],
+    ids=["future-schema", "no-header-first", "orphan-record", "only-torn", "foreign-tail"],
+)
+def test_bench_results_messages(tmp_path, text, message):
+    path = tmp_path / "r.jsonl"
+    path.write_text(text)
+    with pytest.raises(ResultsFileError) as err:
+        load_bench_results(path)
+    assert message in str(err.value)
+
+
+def test_a_torn_record_start_is_left_out_and_reported(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text(HEADER + '{"type": "res')
+    found = load_bench_results(path)
+    assert len(found.records) == 1 and found.torn_line == 2
+    assert found.complete_bytes == len(HEADER.encode())
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"version": 1}, "key 'version': is version 1; expected 2 (asv 0.6)"),
+        ({"result_columns": ["params"]}, "key 'result_columns': lacks 'result'"),
+        ({"results": {"b.t": [1.0]}}, "key 'results.b.t': has 1 columns; expected one per "
+                                      "result_columns (2)"),
+    ],
+    ids=["version", "columns", "short-entry"],
+)
+def test_asv_result_messages(tmp_path, change, message):
+    data = {"commit_hash": "a" * 40, "result_columns": ["result", "params"],
+            "results": {"b.t": [[1.0], []]}, "version": 2, **change}  # fmt: skip
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ResultsFileError) as err:
+        load_asv_result(path)
+    assert message in str(err.value)
+
+
+def test_benchmarks_json_must_be_an_object(tmp_path):
+    from reports.history import benchmark_descriptions
+
+    path = tmp_path / "benchmarks.json"
+    path.write_text("[1]")
+    with pytest.raises(ResultsFileError, match="is not a JSON object"):
+        benchmark_descriptions(path)

@@ -106,3 +106,37 @@ def test_truncate_to_cuts_the_torn_tail(tmp_path):
     path.write_text('{"a": 1}\n{"b": ')
     truncate_to(path, len('{"a": 1}\n'))
     assert path.read_text() == '{"a": 1}\n'
+
+
+def test_check_output_refuses_a_read_only_file(tmp_path, monkeypatch):
+    # root writes a chmod 444 file anyway, so the permission answer is simulated
+    path = tmp_path / "r.json"
+    path.write_text("{}")
+    monkeypatch.setattr(os, "access", lambda p, mode: False)
+    with pytest.raises(ParameterError, match="exists and is read-only"):
+        check_output("--json", path)
+
+
+def test_a_lock_whose_holder_has_not_written_yet_says_so(tmp_path):
+    import fcntl
+
+    path = tmp_path / "r.jsonl"
+    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # held, nothing written in it yet
+    try:
+        with pytest.raises(FileLockedError, match="holder not recorded yet"):
+            WriteLock(path).acquire()
+    finally:
+        os.close(fd)
+
+
+def test_check_output_dir_refuses_a_file_and_creates_a_folder(tmp_path):
+    from bench.results_io import check_output_dir
+
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(ParameterError, match="is a file, not a folder"):
+        check_output_dir("--dest", tmp_path / "f")
+    with pytest.raises(ParameterError, match="cannot be created"):
+        check_output_dir("--dest", tmp_path / "f" / "sub")
+    check_output_dir("--dest", tmp_path / "new" / "dir")
+    assert (tmp_path / "new" / "dir").is_dir() and not list((tmp_path / "new" / "dir").iterdir())

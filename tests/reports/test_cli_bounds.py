@@ -122,3 +122,26 @@ def test_asv_site_serve_without_a_site_says_publish_first(tmp_path):
     conf.write_text('{"version": 1, "project": "x", "repo": ".", "html_dir": "html"}')
     assert "run `cnnbench asv-site publish` first" in _usage(["asv-site", "serve", "--config",
                                                              str(conf)])  # fmt: skip
+
+
+def test_asv_failing_is_a_named_error_not_a_traceback(tmp_path, monkeypatch):
+    import subprocess
+
+    from bench.asv_site import SiteError, _asv
+
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 3))
+    with pytest.raises(SiteError, match=r"`asv publish` failed \(exit 3\)"):
+        _asv(tmp_path / "asv.conf.json", "publish")
+
+
+def test_npm_missing_is_a_named_error_not_a_traceback(tmp_path, monkeypatch):
+    import subprocess
+
+    from bench.asv_site import SiteError, fetch_from_npm, load_manifest
+
+    def no_npm(*a, **k):
+        raise FileNotFoundError(2, "No such file or directory", "npm")
+
+    monkeypatch.setattr(subprocess, "run", no_npm)
+    with pytest.raises(SiteError, match=r"`npm pack .*` failed \(needs npm and the registry\)"):
+        fetch_from_npm(load_manifest(), tmp_path)

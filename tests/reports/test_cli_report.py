@@ -127,3 +127,26 @@ def test_screenshot_path_is_checked_before_the_work(tmp_path, monkeypatch):
     monkeypatch.setattr(sections, "build_sections", lambda *a, **k: pytest.fail("drew"))
     r = _report(tmp_path, "--screenshot", str(tmp_path))
     assert r.exit_code == 2 and "`--screenshot`=" in " ".join(r.output.split())
+
+
+def test_an_asv_folder_option_that_is_a_file_is_refused(tmp_path, monkeypatch):
+    import reports.sections as sections
+
+    monkeypatch.setattr(sections, "build_sections", lambda *a, **k: pytest.fail("drew"))
+    (tmp_path / "asv").write_text("x")
+    r = _report(tmp_path)
+    assert r.exit_code == 2 and "`--asv-results`=" in r.output and "is not a folder" in r.output
+
+
+def test_a_torn_bench_line_is_left_out_with_a_warning(tmp_path, cheap_sections):
+    # issue 15: report --bench on a file with a torn last line crashed
+    bench = tmp_path / "bench.jsonl"
+    header = json.loads(json.dumps({"type": "header", "schema": 1, "run_id": "r", "profile":
+        "short", "device": "cpu", "threads": 1, "workloads": 1, "harness": {},
+        "machine": {"cpu": "x", "flags": {"num_threads": 1}},
+        "ceilings": {"device": "cpu", "bandwidth": {"dram": 1e10, "cache": 5e10},
+                     "flops": {"float32": 1e11}}}))  # fmt: skip
+    bench.write_text(json.dumps(header) + '\n{"type": "result", "run_')
+    r = _report(tmp_path, "--bench", str(bench))
+    assert r.exit_code == 0, r.output
+    assert "line 2 is torn (an interrupted write) and left out" in " ".join(r.output.split())

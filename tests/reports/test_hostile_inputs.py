@@ -201,6 +201,11 @@ def no_work(monkeypatch):
     monkeypatch.setattr(bench.gate_suite, "build_baseline", fail)
     monkeypatch.setattr(reports.sections, "build_sections", fail)
     monkeypatch.setattr(bench.asv_site, "restore", fail)
+    monkeypatch.setattr(bench.asv_site, "fetch_from_npm", fail)
+    import reports.cli.asv_site
+
+    monkeypatch.setattr(reports.cli.asv_site, "archive", fail)
+    monkeypatch.setattr(reports.cli.asv_site, "fetch_from_npm", fail)
     monkeypatch.setattr(bench.asv_gate, "run_gate", fail)
     import analysis.training
 
@@ -298,6 +303,27 @@ def test_an_output_that_cannot_be_written_is_refused_before_the_work(tmp_path, n
     assert _hashes(tmp_path) == before
 
 
+OUTPUT_DIRS = (("asv-site archive --dest", ("asv-site", "archive", "--dest", "{f}")),
+               ("asv-site vendor --dest", ("asv-site", "vendor", "--dest", "{f}")))
+BAD_DIRS = {
+    "a-file": lambda t: str(t / "afile"),
+    "under-a-file": lambda t: str(t / "afile" / "sub"),
+    "folder-takes-no-files": lambda t: "/proc/cnnbench-dest",
+    "sys-readonly": lambda t: "/sys/cnnbench-dest",
+}
+DIR_CASES = [pytest.param(args, bad, id=f"{name}:{bad}")
+             for name, args in OUTPUT_DIRS for bad in BAD_DIRS]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "bad"), DIR_CASES)
+def test_an_output_folder_that_cannot_be_written_is_refused(tmp_path, no_work, args, bad):
+    (tmp_path / "afile").write_text("not a folder")
+    before = _hashes(tmp_path)
+    code, text, exc = _run(tmp_path, [a.replace("{f}", BAD_DIRS[bad](tmp_path)) for a in args])
+    _assert_refused(code, text, exc, option="--dest")
+    assert _hashes(tmp_path) == before
+
+
 # --- numbers --------------------------------------------------------------------------------
 
 NUMERIC = (  # (command args, option, values that must be refused)
@@ -341,7 +367,8 @@ def test_a_bad_number_is_exit_2_naming_the_option(tmp_path, no_work, cmd, option
 
 
 def test_corpus_size():
-    n = len(FILE_CASES) + len(OUTPUT_CASES) + len(NUMERIC_CASES)
-    print(f"hostile-input corpus: {len(FILE_CASES)} bad files, {len(OUTPUT_CASES)} bad outputs, "
-          f"{len(NUMERIC_CASES)} bad numbers: {n} cases")
+    n = len(FILE_CASES) + len(OUTPUT_CASES) + len(DIR_CASES) + len(NUMERIC_CASES)
+    print(f"hostile-input corpus: {len(FILE_CASES)} bad files, "
+          f"{len(OUTPUT_CASES) + len(DIR_CASES)} bad outputs, {len(NUMERIC_CASES)} bad numbers: "
+          f"{n} cases")
     assert n > 200

@@ -43,3 +43,13 @@ def test_as_real_messages():
 def test_as_choice_message():
     with pytest.raises(ParameterError, match=r"^`mode`='x' must be one of 'a', 'b'$"):
         as_choice("mode", "x", ["a", "b"])
+
+
+def test_as_int_with_a_maximum_gives_the_range_and_the_reason():
+    from analysis._validation import ParameterError, as_int
+
+    assert as_int("depth", 200, minimum=1, maximum=200, reason="r") == 200
+    with pytest.raises(ParameterError, match=r"`depth`=201 must be an integer in \[1, 200\]: why"):
+        as_int("depth", 201, minimum=1, maximum=200, reason="why")
+    with pytest.raises(ParameterError, match=r"`depth`=1.5 must be an integer in \[1, 200\]"):
+        as_int("depth", 1.5, minimum=1, maximum=200)
