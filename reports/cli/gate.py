@@ -115,22 +115,11 @@ def _warn_if_other_cpu(base) -> None:
 
 def _table(verdicts: list, title: str) -> Table:
     t = Table(title=title, title_justify="left")
-    for col in (
-        "workload",
-        "baseline ratio",
-        "now",
-        "change",
-        "tolerance",
-        "p (1-sided)",
-        "status",
-    ):
+    for col in ("workload", "baseline ratio", "now", "change", "tolerance", "p (1-sided)",
+                "status"):  # fmt: skip
         t.add_column(col)
-    style = {
-        "ok": "green",
-        "regression": "bold red",
-        "improvement": "cyan",
-        "unconfirmed": "yellow",
-    }
+    style = {"ok": "green", "regression": "bold red", "improvement": "cyan",
+             "unconfirmed": "yellow"}  # fmt: skip
     for v in verdicts:
         change = f"{v.change:.3f}x" + (
             f" (re-run {v.confirm_change:.3f}x)" if v.confirm_change is not None else ""
