@@ -220,6 +220,9 @@ CHECK_ROW = {
     "correction": optional(is_dict), "seconds": is_nonnegative,
 }  # fmt: skip
 CHECK_WHAT = "the JSON list that `cnnbench check --json` writes"
+SEVERITIES = ("substantive", "slip", "transcription")  # analysis.claims.SEVERITIES (a test checks)
+CHECK_OPTIONAL = {"severity": optional(one_of(*SEVERITIES)), "same_as": optional(is_str),
+                  "caveat": optional(is_str), "severity_reason": optional(is_str)}  # fmt: skip
 
 
 def load_check_results(path: Path) -> list[dict]:
@@ -236,6 +239,10 @@ def load_check_results(path: Path) -> list[dict]:
         if row["correction"] is not None:
             require(row["correction"], {"statement": is_str, "verification": is_str}, path,
                     prefix=f"[{i}].correction")  # fmt: skip
+        for key, check in CHECK_OPTIONAL.items():  # keys added later; absent in older files
+            if key in row and check(row[key]) is not None:
+                raise ResultsFileError(path, f"is {_shown(row[key])}", key=f"[{i}].{key}",
+                                       expected=check(row[key]))  # fmt: skip
         if row["id"] in seen:
             raise ResultsFileError(path, f"repeats claim {row['id']!r}", key=f"[{i}].id",
                                    expected="each claim once")  # fmt: skip

@@ -29,11 +29,30 @@ def test_train_schema_and_settings_match_the_command():
     assert train.TRAIN_SCHEMA == TRAIN_SCHEMA and train.SETTING_NAMES == tuple(SETTINGS)
 
 
+def test_severities_are_the_registrys():
+    from analysis.claims import SEVERITIES as REGISTRY
+    from bench.loaders import SEVERITIES
+
+    assert SEVERITIES == tuple(REGISTRY)
+
+
+def test_check_results_refuse_an_unknown_severity(tmp_path):
+    from pathlib import Path
+
+    rows = json.loads((Path(__file__).resolve().parents[2] / "tests/reports/fixtures/check.json")
+                      .read_text())  # fmt: skip
+    rows[0]["severity"] = "catastrophic"
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(rows))
+    with pytest.raises(ResultsFileError, match=r"key '\[0\]\.severity': is \"catastrophic\""):
+        load_check_results(path)
+
+
 def test_committed_files_load():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    assert len(load_check_results(root / "tests/reports/fixtures/check.json")) == 3
+    assert len(load_check_results(root / "tests/reports/fixtures/check.json")) >= 3
     assert len(load_expectations(root / "tests/expected_verdicts.json")) > 100
     history = sorted((root / "bench/asv_history").glob("*/*-*.json"))
     assert history and all(load_asv_result(p)["version"] == 2 for p in history)
