@@ -89,6 +89,12 @@ def load_bench_results(path: Path, *, allow_empty: bool = False) -> BenchFile:
     complete_bytes = len(data) - len(tail)
     if not data.strip() and not allow_empty:
         raise ResultsFileError(path, "is empty", expected=BENCH_WHAT)
+    if tail:
+        try:  # a torn line may end inside a multi-byte character, but is text before it
+            tail.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(tail) - 3:
+                decode(tail, path, what=BENCH_WHAT, line=torn)
     if tail and not (tail.startswith(RECORD_START) or RECORD_START.startswith(tail)):
         # what a crash mid-write leaves is the start of one of our records; anything else
         # is not ours, and must never be cut off by --resume
