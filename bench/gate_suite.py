@@ -84,7 +84,7 @@ def _registry_impl(
     name: str, impl: str, reference: str = "clone"
 ) -> Callable[[float], tuple[Thunk, Thunk]]:
     def build(extra: float) -> tuple[Thunk, Thunk]:
-        from analysis.activations import get_activation
+        from analysis.activations.registry import get_activation
 
         f = get_activation(name).implementations[impl]
         x = _vector()

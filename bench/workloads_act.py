@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import torch
 
-from analysis.activations import ACTIVATIONS, Activation
+from analysis.activations.registry import ACTIVATIONS, Activation
 from bench.machine import llc_bytes
 from bench.workloads import (
     Prepared,

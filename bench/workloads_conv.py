@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from analysis.networks import ConvShape, conv_layers
+from analysis.networks.modules import ConvShape, conv_layers
 from bench.workloads import (
     Prepared,
     Workload,

@@ -1,8 +1,11 @@
 """The claims registry: every checked statement of the source texts.
 
-Each family keeps its claims in ``analysis/claims/<family>.py`` as a module
-constant ``CLAIMS`` (a tuple of :class:`Claim`). Adding a family is adding its
-module name to :data:`FAMILY_MODULES`; nothing registers itself at import.
+Each family package keeps its claims in ``analysis/<family>/claims.py`` (some
+families have two such modules) as a module constant ``CLAIMS`` (a tuple of
+:class:`Claim`). Adding a family is adding its claims module to
+:data:`FAMILY_MODULES`; nothing registers itself at import. Claims modules
+import their family's checks; checks import only this package's core
+(``CheckResult`` and friends), never a claims module.
 """
 
 from __future__ import annotations
@@ -53,22 +56,22 @@ __all__ = [
     "select_claims",
 ]
 
-# One module per family under analysis/claims/, in reading order: sizes and
-# receptive fields, the design problem, activations, variance and training,
-# normalization, complexity, the remaining worked examples.
+# The claims modules in reading order: sizes and receptive fields, the design
+# problem, activations, variance and training, normalization, complexity, the
+# remaining worked examples.
 FAMILY_MODULES: tuple[str, ...] = (
-    "shapes",
-    "worked",
-    "receptive",
-    "maxdepth",
-    "activations",
-    "taylor",
-    "variance",
-    "training",
-    "normalization",
-    "complexity",
-    "networks",
-    "examples",
+    "analysis.shapes.claims",
+    "analysis.shapes.claims_worked",
+    "analysis.receptive.claims",
+    "analysis.maxdepth.claims",
+    "analysis.activations.claims",
+    "analysis.activations.taylor_claims",
+    "analysis.variance.claims",
+    "analysis.training.claims",
+    "analysis.normalization.claims",
+    "analysis.networks.complexity_claims",
+    "analysis.networks.claims",
+    "analysis.examples.claims",
 )
 
 
@@ -76,7 +79,7 @@ def all_claims() -> tuple[Claim, ...]:
     """Every registered claim, in family order; ids are checked to be unique."""
     claims: list[Claim] = []
     for name in FAMILY_MODULES:
-        module = importlib.import_module(f"analysis.claims.{name}")
+        module = importlib.import_module(name)
         claims.extend(module.CLAIMS)
     seen: set[str] = set()
     for claim in claims:

@@ -44,7 +44,7 @@ CALIBRATION_CALLS = 5
 DEVICES = ("cpu", "cuda")
 THREADS = (1, 2) if FULL else (1,)
 # Every registered activation is benchmarked in the full grid; a test checks
-# this list against analysis.activations.ACTIVATIONS (the registry guard).
+# this list against analysis.activations.registry.ACTIVATIONS (the registry guard).
 ALL_ACTIVATIONS = (
     "sigmoid", "tanh", "relu", "leaky_relu", "leaky_relu_xa", "prelu", "rrelu",
     "sigmoid_star", "regularized_relu", "softplus", "softmax", "elu", "gelu", "silu",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.activations import ACTIVATIONS
+from analysis.activations.registry import ACTIVATIONS
 from bench.workloads import all_workloads, prepare, select
 
 _SHORT = all_workloads("short", "cpu")

@@ -34,8 +34,8 @@ def complexity(
     AlexNet's MACs; "FlopCounterMode" is torch's own count (2 per MAC).
     Exit 0 on success, 2 for an unknown network name.
     """
-    from analysis.complexity import counted_flops, network_cost
-    from analysis.networks import NETWORKS, get_network, layer_shapes
+    from analysis.networks.complexity import counted_flops, network_cost
+    from analysis.networks.modules import NETWORKS, get_network, layer_shapes
 
     try:
         specs = [get_network(n) for n in (names or list(NETWORKS))]

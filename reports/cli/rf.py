@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 
 from analysis._validation import ParameterError
-from analysis.receptive import receptive_field
-from analysis.receptive_parse import GRAMMAR, parse_layers
+from analysis.receptive.formulas import receptive_field
+from analysis.receptive.parse import GRAMMAR, parse_layers
 from reports.cli._app import app, console, parameter_error, usage_error, within
 
 NAMES = {"layers": "LAYERS", "name": "--network"}
@@ -55,8 +55,8 @@ def rf(
     notes: tuple[str, ...] = ()
     try:
         if network is not None:
-            from analysis.networks import get_network
-            from analysis.receptive_parse import network_layers
+            from analysis.networks.modules import get_network
+            from analysis.receptive.parse import network_layers
 
             stack, notes = network_layers(get_network(network))
         else:
@@ -69,7 +69,7 @@ def rf(
     result = receptive_field(stack)
     out = {"source": network or layers, **result.to_json(), "notes": list(notes)}
     if verify:
-        from analysis.receptive_torch import gradient_support
+        from analysis.receptive.torch_oracle import gradient_support
 
         try:
             out["torch"] = gradient_support(stack, dims=2).to_json()

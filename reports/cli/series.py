@@ -34,8 +34,8 @@ def series(
     """
     import sympy
 
-    from analysis.activations import ACTIVATIONS
-    from analysis.taylor import MAX_ORDER, expansion, slope_at_zero_plus
+    from analysis.activations.registry import ACTIVATIONS
+    from analysis.activations.taylor import MAX_ORDER, expansion, slope_at_zero_plus
 
     try:
         if name not in ACTIVATIONS:  # offer only those with a series (softmax is not elementwise)

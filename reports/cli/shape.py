@@ -44,7 +44,11 @@ def shape(
 
     Example: cnnbench shape pool --size 5 --kernel 2 --stride 2 --padding 1 --ceil-mode
     """
-    from analysis.shapes import conv_output_size, conv_transpose_output_size, pool_output_size
+    from analysis.shapes.formulas import (
+        conv_output_size,
+        conv_transpose_output_size,
+        pool_output_size,
+    )
 
     try:
         as_choice("op", op, OPS)

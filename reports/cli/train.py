@@ -14,7 +14,8 @@ from analysis._validation import ParameterError, as_choice
 from bench.results_io import check_output, write_json_atomic
 from reports.cli._app import app, console, err_console, parameter_error
 
-SETTING_NAMES = ("deep", "regularized_relu_000")  # analysis.training.SETTINGS (a test checks)
+# analysis.training.experiment.SETTINGS (a test checks)
+SETTING_NAMES = ("deep", "regularized_relu_000")
 TRAIN_SCHEMA = 1  # bench.loaders.TRAIN_SCHEMA: what `cnnbench report --train` reads
 # The whole experiment: arms x seeds x epochs x depth layer-epochs. The default (9 arms,
 # 5 seeds, 20 epochs, depth 20) is 18000, a few minutes on a 2-core VM; 100000 is about an hour.
@@ -55,7 +56,7 @@ def train(
         raise parameter_error(exc) from None
     from dataclasses import replace
 
-    from analysis.training import SETTINGS
+    from analysis.training.experiment import SETTINGS
 
     try:
         base = SETTINGS[setting]
@@ -73,7 +74,7 @@ def train(
     start = time.perf_counter()
     result = _run(config, names)
     seconds = time.perf_counter() - start
-    from analysis.training_stats import activation_summary, curve_summary
+    from analysis.training.stats import activation_summary, curve_summary
 
     summaries = {n: activation_summary(result, n) for n in names}
     _print(config, setting, result, summaries, seconds)
@@ -103,7 +104,7 @@ def _run(config, names):
         TimeElapsedColumn,
     )
 
-    from analysis.training import run_experiment
+    from analysis.training.experiment import run_experiment
 
     progress = Progress(
         TextColumn("[bold]training[/] {task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -20,7 +20,7 @@ from reports.cli._app import (
     within,
 )
 
-# analysis.init_schemes.INIT_SCHEMES (torch is imported only when the command runs; a test
+# analysis.variance.init_schemes.INIT_SCHEMES (torch is imported only when the command runs; a test
 # keeps the two equal)
 INIT_SCHEMES = ("xavier_uniform", "xavier_normal", "kaiming_fan_in", "kaiming_fan_out",
                 "kaiming_uniform", "lecun", "pytorch_default", "uniform_pm1")  # fmt: skip
@@ -62,14 +62,14 @@ def variance(
     Exit 0 on success (and, with --mc, agreement), 1 when --mc disagrees, 2 on bad usage.
     """
     if gains:
-        from analysis.variance_gain import gain_table
+        from analysis.variance.gain import gain_table
 
         _print_gains(json_out, gain_table())
         return
     if activation is None:
         raise usage_error("`--activation` is required (or use --gains)")
-    from analysis.variance import fixed_point, variance_profile
-    from analysis.variance_mc import monte_carlo
+    from analysis.variance.maps import fixed_point, variance_profile
+    from analysis.variance.monte_carlo import monte_carlo
 
     try:
         _check_sizes(depth, width, draws, batch, seed, kind if mc else None)

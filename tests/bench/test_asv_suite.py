@@ -20,7 +20,7 @@ import pytest
 import torch
 from asv_runner.benchmarks.mark import SkipNotImplemented
 
-from analysis.activations import ACTIVATIONS
+from analysis.activations.registry import ACTIVATIONS
 from bench.benchmarks import bench_activations, bench_conv, common
 from bench.workloads_act import activation_workloads
 from bench.workloads_conv import conv_workloads

@@ -23,7 +23,7 @@ def test_workload_schema_is_workload_to_json():
 
 
 def test_train_schema_and_settings_match_the_command():
-    from analysis.training import SETTINGS
+    from analysis.training.experiment import SETTINGS
     from reports.cli import train
 
     assert train.TRAIN_SCHEMA == TRAIN_SCHEMA and train.SETTING_NAMES == tuple(SETTINGS)

@@ -9,8 +9,8 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from analysis._validation import ParameterError
-from analysis.activations import ACTIVATIONS
-from analysis.networks import conv_layers
+from analysis.activations.registry import ACTIVATIONS
+from analysis.networks.modules import conv_layers
 from bench import workloads_act, workloads_conv
 from bench.workloads import (
     PROFILE_ENV,

@@ -7,9 +7,9 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.receptive import RFLayer, receptive_field, rf_layer
-from analysis.receptive_parse import parse_layers
-from analysis.receptive_torch import gradient_support
+from analysis.receptive.formulas import RFLayer, receptive_field, rf_layer
+from analysis.receptive.parse import parse_layers
+from analysis.receptive.torch_oracle import gradient_support
 
 
 @st.composite

@@ -1,4 +1,4 @@
-"""Hypothesis: analysis.shapes against torch's real CPU kernels (and meta in-domain).
+"""Hypothesis: analysis.shapes.formulas against torch's real CPU kernels (and meta in-domain).
 
 Oracle: torch refuses a configuration when its 2-D CPU kernel or its 1-D CPU
 kernel raises (the 2-D transposed convolution has a oneDNN path that skips the
@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis._validation import ParameterError
-from analysis.shapes import conv_output_size, conv_transpose_output_size, pool_output_size
-from analysis.shapes_sweep import torch_output_size
+from analysis.shapes.formulas import conv_output_size, conv_transpose_output_size, pool_output_size
+from analysis.shapes.sweep import torch_output_size
 
 OURS = {
     "conv": conv_output_size,

@@ -86,8 +86,8 @@ def test_help_table_matches_each_commands_docstring(name):
 
 
 def test_help_constants_match_their_sources():
-    from analysis.init_schemes import INIT_SCHEMES
-    from analysis.maxdepth import CONSTRAINTS
+    from analysis.maxdepth.problem import CONSTRAINTS
+    from analysis.variance.init_schemes import INIT_SCHEMES
     from bench import gate_suite, workloads
     from bench.gate_spec import BASELINE_PATH, DEFAULT_ROUNDS, GATE_NAMES
     from bench.profiles import PROFILE_ENV

@@ -207,9 +207,9 @@ def no_work(monkeypatch):
     monkeypatch.setattr(reports.cli.asv_site, "archive", fail)
     monkeypatch.setattr(reports.cli.asv_site, "fetch_from_npm", fail)
     monkeypatch.setattr(bench.asv_gate, "run_gate", fail)
-    import analysis.training
+    import analysis.training.experiment
 
-    monkeypatch.setattr(analysis.training, "run_experiment", fail)
+    monkeypatch.setattr(analysis.training.experiment, "run_experiment", fail)
     import bench.crosscheck
 
     monkeypatch.setattr(bench.crosscheck, "crosscheck", fail)

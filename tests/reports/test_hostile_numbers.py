@@ -32,16 +32,16 @@ def _started(*a, **k):
 
 @pytest.fixture
 def sentinel(monkeypatch):
-    import analysis.maxdepth
-    import analysis.taylor
-    import analysis.training
-    import analysis.variance
+    import analysis.activations.taylor
+    import analysis.maxdepth.problem
+    import analysis.training.experiment
+    import analysis.variance.maps
     import bench.workloads
 
-    monkeypatch.setattr(analysis.variance, "variance_profile", _started)
-    monkeypatch.setattr(analysis.training, "run_experiment", _started)
-    monkeypatch.setattr(analysis.taylor, "expansion", _started)
-    monkeypatch.setattr(analysis.maxdepth, "_solve", _started)
+    monkeypatch.setattr(analysis.variance.maps, "variance_profile", _started)
+    monkeypatch.setattr(analysis.training.experiment, "run_experiment", _started)
+    monkeypatch.setattr(analysis.activations.taylor, "expansion", _started)
+    monkeypatch.setattr(analysis.maxdepth.problem, "_solve", _started)
     monkeypatch.setattr(bench.workloads, "all_workloads", _started)
 
 

@@ -10,14 +10,14 @@ import torch
 import torch.nn.functional as F
 
 from analysis._validation import ParameterError
-from analysis.activation_modules import (
+from analysis.activations.modules import (
     LazyCompiled,
     LeakyReLUXA,
     RegularizedReLU,
     regularized_relu_factors,
     regularized_relu_for,
 )
-from analysis.activations import ACTIVATIONS, X, get_activation, make_activation
+from analysis.activations.registry import ACTIVATIONS, X, get_activation, make_activation
 
 NAMES = (
     "sigmoid", "tanh", "relu", "leaky_relu", "leaky_relu_xa", "prelu", "rrelu", "sigmoid_star",

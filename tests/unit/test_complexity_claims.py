@@ -7,8 +7,8 @@ import json
 import pytest
 
 from analysis.claims import Verdict, run_claim
-from analysis.claims import complexity as complexity_claims
-from analysis.claims import networks as network_claims
+from analysis.networks import claims as network_claims
+from analysis.networks import complexity_claims as complexity_claims
 
 CLAIMS = complexity_claims.CLAIMS + network_claims.CLAIMS
 
@@ -120,8 +120,8 @@ def test_table42_pool_count_follows_the_transcription(monkeypatch):
     # with the added pool marked as printed, the table would list the three pools
     from dataclasses import replace
 
-    from analysis.claims import networks as nc
-    from analysis.networks import get_network
+    from analysis.networks import claims as nc
+    from analysis.networks.modules import get_network
 
     spec = get_network("alexnet")
     marked = replace(spec, layers=tuple(replace(x, note="") for x in spec.layers))

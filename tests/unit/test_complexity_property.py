@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from analysis.networks import ConvShape
+from analysis.networks.modules import ConvShape
 
 
 @st.composite

@@ -10,17 +10,17 @@ import torch.nn.functional as F
 
 from analysis._validation import ParameterError
 from analysis.claims import Verdict, run_claim
-from analysis.claims.examples import CLAIMS
-from analysis.examples import bce_weight_gradient, softmax_ce_output_error
-from analysis.examples_backprop import (
+from analysis.examples.backprop import (
     FOUNDATIONS_EXAMPLE,
     digits_follow,
     foundations_example,
     msd_backprop,
     vanishing_product,
 )
-from analysis.examples_layers import dropout_printed, lrn_printed
-from analysis.examples_optim import THETA0, adam_printed, adam_torch
+from analysis.examples.claims import CLAIMS
+from analysis.examples.layers import dropout_printed, lrn_printed
+from analysis.examples.losses import bce_weight_gradient, softmax_ce_output_error
+from analysis.examples.optim import THETA0, adam_printed, adam_torch
 
 
 def test_foundations_example_matches_the_published_walkthrough():

@@ -9,15 +9,11 @@ from scipy.optimize import linprog
 
 from analysis._validation import ParameterError
 from analysis.claims._core import Verdict
-from analysis.maxdepth import make_problem, solve_max_depth
-from analysis.maxdepth_checks import (
-    check_closed_form,
-    check_image_constraint,
-    check_ndsb,
-    stage_stack,
-)
-from analysis.maxdepth_networks import depth_check
-from analysis.maxdepth_theory import (
+from analysis.maxdepth.checks import check_closed_form, check_image_constraint, stage_stack
+from analysis.maxdepth.checks_networks import check_ndsb
+from analysis.maxdepth.networks import depth_check
+from analysis.maxdepth.problem import make_problem, solve_max_depth
+from analysis.maxdepth.theory import (
     K,
     L,
     Q,
@@ -26,9 +22,9 @@ from analysis.maxdepth_theory import (
     receptive_field_expr,
     text_closed_form,
 )
-from analysis.networks import NETWORKS
-from analysis.receptive import receptive_field
-from analysis.receptive_parse import parse_layers
+from analysis.networks.modules import NETWORKS
+from analysis.receptive.formulas import receptive_field
+from analysis.receptive.parse import parse_layers
 
 
 def test_printed_lp_optimum_and_its_empty_stages():

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from analysis._validation import ParameterError
-from analysis.networks import (
+from analysis.networks.modules import (
     NETWORKS,
     LayerSpec,
     build_network,

@@ -8,18 +8,18 @@ import torch.nn.functional as F
 
 from analysis._validation import ParameterError
 from analysis.claims import Verdict, run_claim
-from analysis.claims.normalization import CLAIMS
-from analysis.normalization import (
+from analysis.normalization.backward import bilici_backward, xu_backward
+from analysis.normalization.checks import FormCheck, check_form
+from analysis.normalization.claims import CLAIMS
+from analysis.normalization.conventions_sets import check_statistic_set
+from analysis.normalization.forward import (
     autograd_trace,
     bilici_forward,
     foundations_forward,
     validate_batch,
     xu_forward,
 )
-from analysis.normalization_backward import bilici_backward, xu_backward
-from analysis.normalization_checks import FormCheck, check_form
-from analysis.normalization_conventions import check_statistic_set
-from analysis.normalization_sets import MAX_LITERAL_NUMEL, msd_input_standardization, set_normalize
+from analysis.normalization.sets import MAX_LITERAL_NUMEL, msd_input_standardization, set_normalize
 
 TOL = 1e-10  # float64 BN on O(1) data: rounding ~1e-14
 

@@ -1,4 +1,4 @@
-"""Exact output sizes from the texts, and every error message of analysis.shapes."""
+"""Exact output sizes from the texts, and every error message of analysis.shapes.formulas."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import sympy
 
 from analysis._validation import ParameterError
-from analysis.shapes import (
+from analysis.shapes.formulas import (
     conv_output_size,
     conv_output_size_expr,
     conv_transpose_output_size,

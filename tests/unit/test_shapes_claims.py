@@ -9,9 +9,9 @@ import pytest
 import sympy
 
 from analysis.claims import Verdict, run_claim
-from analysis.claims import shapes as shape_claims
-from analysis.shapes_checks import check_printed_unfloored
-from analysis.shapes_proofs import (
+from analysis.shapes import claims as shape_claims
+from analysis.shapes.checks import check_printed_unfloored
+from analysis.shapes.proofs import (
     W1,
     F,
     P,
@@ -141,7 +141,7 @@ def test_no_overlap_is_judged_like_the_unfloored_conv_formulas():
 @pytest.mark.parametrize("name", ["ndsb1", "ndsb2"])
 def test_ndsb_shape_summaries_state_the_ceil_mode_dependence(name):
     # source: 003 Tables 6.1/6.2 print 64 (72) after a 3x3/2 pool on 128 (144): floor gives 63 (71)
-    from analysis.shapes_texts import ceil_mode_dependence, check_network_shapes
+    from analysis.shapes.texts import ceil_mode_dependence, check_network_shapes
 
     pools = ceil_mode_dependence(name)
     first = pools[0]

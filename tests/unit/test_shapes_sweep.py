@@ -7,9 +7,9 @@ import re
 import pytest
 import torch
 
-import analysis.shapes_sweep as shapes_sweep
+import analysis.shapes.sweep as shapes_sweep
 from analysis._validation import ParameterError
-from analysis.shapes_sweep import GRIDS, explain_refusal, grid_size, sweep, torch_output_size
+from analysis.shapes.sweep import GRIDS, explain_refusal, grid_size, sweep, torch_output_size
 
 # Small grids that still reach one step below every domain (0 or -1).
 SMALL = {

@@ -10,8 +10,8 @@ import sympy
 import torch
 
 from analysis._validation import ParameterError
-from analysis.activations import ACTIVATIONS, get_activation, make_activation
-from analysis.taylor import (
+from analysis.activations.registry import ACTIVATIONS, get_activation, make_activation
+from analysis.activations.taylor import (
     MAX_ORDER,
     SINGULARITIES,
     check_singularity,

@@ -10,9 +10,9 @@ import torch
 import torch.nn.functional as F
 
 from analysis._validation import ParameterError
-from analysis.init_schemes import INIT_SCHEMES, get_init, layer_sigmas
-from analysis.variance import fixed_point, forward_map, stack_fans, variance_profile
-from analysis.variance_moments import (
+from analysis.variance.init_schemes import INIT_SCHEMES, get_init, layer_sigmas
+from analysis.variance.maps import fixed_point, forward_map, stack_fans, variance_profile
+from analysis.variance.moments import (
     activation_moments,
     gaussian_expectation,
     gaussian_expectation_quad,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import variance_checks as vc
 from analysis.claims import Verdict
-from analysis.claims.variance import CLAIMS
-from analysis.variance_gain import check_torch_gain_saturating, gain_row, torch_gain
+from analysis.variance import checks as vc
+from analysis.variance import checks_relu as vr
+from analysis.variance.claims import CLAIMS
+from analysis.variance.gain import check_torch_gain_saturating, gain_row, torch_gain
 
 
 @pytest.mark.parametrize(
@@ -15,12 +16,12 @@ from analysis.variance_gain import check_torch_gain_saturating, gain_row, torch_
     [
         (vc.check_eq5_25_26, Verdict.CONFIRMED),  # source: 003 eqs. (5.25)-(5.26)
         (vc.check_eq5_27, Verdict.CONFIRMED),  # source: 003 eq. (5.27)
-        (vc.check_eq5_29, Verdict.CONFIRMED),  # source: 003 eq. (5.29)
-        (vc.check_eq5_30, Verdict.CONFIRMED),  # source: 003 eq. (5.30)
-        (vc.check_eq5_31, Verdict.REFUTED),  # source: 003 eq. (5.31) vs He et al. 2015 eq. (9)
-        (vc.check_eq5_32, Verdict.REFUTED),  # source: 003 eq. (5.32) vs He et al. 2015 eq. (14)
-        (vc.check_eq5_35, Verdict.CONFIRMED),  # source: 003 eqs. (5.33)-(5.35)
-        (vc.check_torch_default_init, Verdict.CONFIRMED),  # source: torch.nn.Linear docs
+        (vr.check_eq5_29, Verdict.CONFIRMED),  # source: 003 eq. (5.29)
+        (vr.check_eq5_30, Verdict.CONFIRMED),  # source: 003 eq. (5.30)
+        (vr.check_eq5_31, Verdict.REFUTED),  # source: 003 eq. (5.31) vs He et al. 2015 eq. (9)
+        (vr.check_eq5_32, Verdict.REFUTED),  # source: 003 eq. (5.32) vs He et al. 2015 eq. (14)
+        (vr.check_eq5_35, Verdict.CONFIRMED),  # source: 003 eqs. (5.33)-(5.35)
+        (vr.check_torch_default_init, Verdict.CONFIRMED),  # source: torch.nn.Linear docs
     ],
 )
 def test_variance_checks(check, verdict):

@@ -1,0 +1,3 @@
+"""Activations: the registry, their modules and identities, Taylor series, and the claims about
+them.
+"""

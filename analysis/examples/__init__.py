@@ -1,0 +1,1 @@
+"""Worked examples of losses, backpropagation, layers and optimisers, and their claims."""

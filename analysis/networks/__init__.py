@@ -1,0 +1,1 @@
+"""The texts' networks layer by layer: specs, torch modules, costs (parameters, MACs), claims."""

@@ -1,0 +1,1 @@
+"""Receptive fields: closed forms, layer parsing, the torch gradient-support oracle, claims."""

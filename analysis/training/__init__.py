@@ -1,0 +1,1 @@
+"""The training experiment behind the texts' training claims, its statistics, and the claims."""
