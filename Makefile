@@ -92,7 +92,7 @@ asv-machine: $(STAMP)
 # The smoke run times every benchmark once in the dev venv and saves nothing (--dry-run).
 test: $(STAMP) browser asv-machine
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q --doctest-modules analysis tests
+	$(BIN)/python -m pytest -q --doctest-modules tests
 	$(BIN)/asv check -E existing
 	$(BIN)/asv run -E existing --quick --dry-run --show-stderr
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from analysis._validation import ParameterError
+from cnnbench.analysis._validation import ParameterError
 
 
 def _decimal(printed: str) -> Decimal:

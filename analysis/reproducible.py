@@ -15,7 +15,7 @@ one unit of work and restores the caller's settings afterwards:
 
 It cannot make a float computation identical across CPUs whose kernels differ
 (AVX2 vs AVX-512 code paths): decisions that rest on such numbers use margins
-(see :mod:`analysis.training.stats`).
+(see :mod:`cnnbench.analysis.training.stats`).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ archive is a committed folder with asv's own layout::
   ``asv compare`` see the whole history.
 
 The report's history section reads both folders directly
-(:func:`reports.history.asv_history`). Command line: ``cnnbench asv-site
+(:func:`cnnbench.reports.history.asv_history`). Command line: ``cnnbench asv-site
 archive`` and ``cnnbench asv-site publish`` (which restores first).
 """
 
@@ -34,8 +34,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis._validation import ParameterError
-from bench.loaders_bench import load_asv_result
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.bench.loaders_bench import load_asv_result
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT / "bench" / "asv_history"

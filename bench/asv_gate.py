@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis._validation import ParameterError, as_real
+from cnnbench.analysis._validation import ParameterError, as_real
 
 ROOT = Path(__file__).resolve().parents[1]
 AA_FILE = ROOT / "bench" / "asv_gate_aa.json"

@@ -1,11 +1,11 @@
 """A/A recording and result formatting for the asv gate (``cnnbench gate asv``).
 
-``gate BASE HEAD`` runs :func:`bench.asv_gate.run_gate` and prints asv's
+``gate BASE HEAD`` runs :func:`cnnbench.bench.asv_gate.run_gate` and prints asv's
 comparison table, the decision and the commands run; its exit code is the
 gate's (0 pass, 1 regression confirmed, 2 broken). ``aa A B`` measures two
 commits whose timed code is identical (e.g. a docs-only commit) and appends
 the observed ratios to ``bench/asv_gate_aa.json``; the gate's factor is
-derived from every A/A run stored there (:func:`bench.asv_gate.aa_factor`).
+derived from every A/A run stored there (:func:`cnnbench.bench.asv_gate.aa_factor`).
 The command line lives in ``reports/cli/gate.py`` (bench/ prints nothing).
 """
 
@@ -18,8 +18,8 @@ import re
 import sys
 from pathlib import Path
 
-from analysis._validation import ParameterError
-from bench.asv_gate import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.bench.asv_gate import (
     AA_FILE,
     DEFAULT_BENCH,
     DEFAULT_FACTOR,

@@ -19,7 +19,7 @@ load" screen. This module:
 Command line (``cnnbench asv-site``, in reports/cli/asv_site.py):
 
 * ``publish``: the committed history restored into ``results_dir`` (see
-  :mod:`bench.asv_archive`), then ``asv publish`` and the rewrite;
+  :mod:`cnnbench.bench.asv_archive`), then ``asv publish`` and the rewrite;
 * ``archive``: this checkout's results into the committed history;
 * ``offline DIR``: the rewrite only;
 * ``vendor``: re-fetch the libraries from npm and verify them against the manifest;
@@ -41,8 +41,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis._validation import ParameterError
-from bench.asv_archive import ARCHIVE, restore
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.bench.asv_archive import ARCHIVE, restore
 
 ROOT = Path(__file__).resolve().parents[1]
 VENDOR_DIR = ROOT / "reports" / "vendor" / "asv"

@@ -23,10 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import torch
+from cnnbench.bench.harness import HarnessConfig, measure
+from cnnbench.bench.workloads import Workload, all_workloads, prepare, select
 from torch.utils import benchmark as tb
-
-from bench.harness import HarnessConfig, measure
-from bench.workloads import Workload, all_workloads, prepare, select
 
 # Twelve workloads of the short profile: elementwise (memory-bound, ~ms) and
 # two convolutions (compute-bound), NCHW and channels_last.

@@ -1,6 +1,6 @@
 """Names, paths and defaults of the within-run gate, importable without torch.
 
-:mod:`bench.gate_suite` builds the workloads (torch); the command line needs
+:mod:`cnnbench.bench.gate_suite` builds the workloads (torch); the command line needs
 only their names and the baseline's path to parse its options and to check a
 baseline before anything is measured (a test keeps the names in step).
 """

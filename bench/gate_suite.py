@@ -26,12 +26,11 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-
-from bench.gate import BaselineEntry, Verdict, decide_confirmed, paired_log_ratios
-from bench.gate_spec import BASELINE_PATH, DEFAULT_ROUNDS, GATE_THREADS  # noqa: F401 (API)
-from bench.loaders_bench import GATE_SCHEMA, load_gate_baseline
-from bench.machine import cpu_model
-from bench.results_io import write_json_atomic
+from cnnbench.bench.gate import BaselineEntry, Verdict, decide_confirmed, paired_log_ratios
+from cnnbench.bench.gate_spec import BASELINE_PATH, DEFAULT_ROUNDS, GATE_THREADS  # noqa: F401 (API)
+from cnnbench.bench.loaders_bench import GATE_SCHEMA, load_gate_baseline
+from cnnbench.bench.machine import cpu_model
+from cnnbench.bench.results_io import write_json_atomic
 
 Thunk = Callable[[], object]
 # 2**21 float32 = 8 MiB per tensor: input + output (16 MiB) sit in this
@@ -84,7 +83,7 @@ def _registry_impl(
     name: str, impl: str, reference: str = "clone"
 ) -> Callable[[float], tuple[Thunk, Thunk]]:
     def build(extra: float) -> tuple[Thunk, Thunk]:
-        from analysis.activations.registry import get_activation
+        from cnnbench.analysis.activations.registry import get_activation
 
         f = get_activation(name).implementations[impl]
         x = _vector()
@@ -196,8 +195,8 @@ class Baseline:
 
     @classmethod
     def load(cls, path: Path) -> Baseline:
-        """Read and validate (:func:`bench.loaders_bench.load_gate_baseline`): a damaged
-        baseline raises :class:`bench.results_io.ResultsFileError`, never passes."""
+        """Read and validate (:func:`cnnbench.bench.loaders_bench.load_gate_baseline`): a damaged
+        baseline raises :class:`cnnbench.bench.results_io.ResultsFileError`, never passes."""
         return cls.from_json(load_gate_baseline(path, known=GATE_NAMES))
 
 

@@ -31,9 +31,9 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from analysis._validation import ParameterError, as_int, as_real
-from bench import stats
-from bench.machine import flags_snapshot, set_flags
+from cnnbench.analysis._validation import ParameterError, as_int, as_real
+from cnnbench.bench import stats
+from cnnbench.bench.machine import flags_snapshot, set_flags
 
 Timer = Callable[[], int]  # returns nanoseconds from a monotonic clock
 
@@ -244,7 +244,7 @@ def measure(
 
 
 # The CUDA path lives beside this module; re-exported so callers need one import.
-from bench.harness_cuda import l2_flush_buffer, measure_cuda  # noqa: E402
+from cnnbench.bench.harness_cuda import l2_flush_buffer, measure_cuda  # noqa: E402
 
 __all__ = [
     "HarnessConfig",

@@ -1,6 +1,6 @@
 """CUDA timing: events on the current stream, L2 flush, optional CUDA-graph replay.
 
-Imported by :mod:`bench.harness` (which re-exports :func:`measure_cuda`);
+Imported by :mod:`cnnbench.bench.harness` (which re-exports :func:`measure_cuda`);
 importing it on a CPU-only machine is safe: CUDA is touched only when called.
 """
 
@@ -10,14 +10,14 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict
 
-from bench.harness import (
+from cnnbench.bench.harness import (
     HarnessConfig,
     Measurement,
     _choose_number,
     _sample_loop,
     _warmup,
 )
-from bench.machine import flags_snapshot
+from cnnbench.bench.machine import flags_snapshot
 
 # The flush buffer is twice L2 so that writing it evicts every line the
 # previous sample left, whatever the replacement policy.

@@ -3,9 +3,9 @@
 Kinds: check results (``cnnbench check --json``), verdict expectations
 (``--expect``), training results (``cnnbench train --json``) here; the timing files -- bench
 results (``cnnbench bench --out``, JSON Lines), the gate's baseline
-(``bench/gate_baseline.json``) and asv result files -- in :mod:`bench.loaders_bench`.
+(``bench/gate_baseline.json``) and asv result files -- in :mod:`cnnbench.bench.loaders_bench`.
 
-Every problem raises :class:`~bench.results_io.ResultsFileError` naming the
+Every problem raises :class:`~cnnbench.bench.results_io.ResultsFileError` naming the
 file, and where it applies the line, the key and what was expected; commands
 turn it into exit 2 with the message. Our own files are strict JSON (NaN and
 infinities are not JSON and are refused); asv writes NaN for a missing value,
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.results_io import ResultsFileError
+from cnnbench.bench.results_io import ResultsFileError
 
 VERDICTS = ("confirmed", "refuted", "inconclusive", "error")
 TRAIN_SCHEMA = 1  # "schema" of `cnnbench train --json` (files without one are version 1)
@@ -220,7 +220,8 @@ CHECK_ROW = {
     "correction": optional(is_dict), "seconds": is_nonnegative,
 }  # fmt: skip
 CHECK_WHAT = "the JSON list that `cnnbench check --json` writes"
-SEVERITIES = ("substantive", "slip", "transcription")  # analysis.claims.SEVERITIES (a test checks)
+# cnnbench.analysis.claims.SEVERITIES (a test checks)
+SEVERITIES = ("substantive", "slip", "transcription")
 CHECK_OPTIONAL = {"severity": optional(one_of(*SEVERITIES)), "same_as": optional(is_str),
                   "caveat": optional(is_str), "severity_reason": optional(is_str)}  # fmt: skip
 

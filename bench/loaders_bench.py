@@ -2,7 +2,7 @@
 
 A bench results file (``cnnbench bench --out``) is JSON Lines: a ``header``
 record per run, then ``result``, ``error`` and ``ceilings`` records of that
-run (see :mod:`bench.sweep`). Every line ends in a newline; a last line
+run (see :mod:`cnnbench.bench.sweep`). Every line ends in a newline; a last line
 without one is what a crash mid-write leaves (a *torn* line): readers leave it
 out and say so, ``bench --resume`` cuts it off and re-runs its workload. Any
 other bad line is an error naming the line.
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.loaders import (
+from cnnbench.bench.loaders import (
     decode,
     dict_of,
     is_bool,
@@ -32,9 +32,9 @@ from bench.loaders import (
     read_text,
     require,
 )
-from bench.results_io import ResultsFileError
+from cnnbench.bench.results_io import ResultsFileError
 
-BENCH_SCHEMA = 1  # the header's "schema" (bench.sweep.SCHEMA)
+BENCH_SCHEMA = 1  # the header's "schema" (cnnbench.bench.sweep.SCHEMA)
 BENCH_WHAT = "a results file of `cnnbench bench` (JSON Lines, a header record first)"
 RECORD_TYPES = ("header", "result", "error", "ceilings")
 RECORD_START = b'{"type": "'  # every record we write begins so (json.dumps, "type" first)

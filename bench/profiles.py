@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from analysis._validation import as_choice
+from cnnbench.analysis._validation import as_choice
 
 PROFILES = ("short", "full")
 DEVICES = ("cpu", "cuda")

@@ -14,7 +14,7 @@
   ``flush`` + ``fsync`` after each (each record is a finished workload: the
   checkpoint), and refuses NaN.
 
-Reading and validating the files is :mod:`bench.loaders`; both raise
+Reading and validating the files is :mod:`cnnbench.bench.loaders`; both raise
 :class:`ResultsFileError` subclasses, which commands turn into exit 2.
 """
 
@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from analysis._validation import ParameterError
+from cnnbench.analysis._validation import ParameterError
 
 
 class ResultsFileError(ValueError):
@@ -229,7 +229,7 @@ class JsonlAppender:
     Each record is written with a single ``write`` of ``json + "\\n"``, then
     ``flush`` and ``fsync``: a finished record survives a crash, and a crash
     mid-write leaves at most one unterminated last line, which
-    :func:`bench.loaders.load_bench_results` recognises and ``--resume`` drops.
+    :func:`cnnbench.bench.loaders.load_bench_results` recognises and ``--resume`` drops.
     """
 
     def __init__(self, path: Path) -> None:

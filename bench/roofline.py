@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
-
-from bench.harness import HarnessConfig, Measurement, measure, measure_cuda
-from bench.machine import cache_label, llc_bytes
-from bench.workloads import Workload, torch_dtype
+from cnnbench.bench.harness import HarnessConfig, Measurement, measure, measure_cuda
+from cnnbench.bench.machine import cache_label, llc_bytes
+from cnnbench.bench.workloads import Workload, torch_dtype
 
 SUSPECT_ABOVE = 1.0
 DRAM_LLC_MULTIPLE = 8  # copy working set (src + dst) for the memory probe

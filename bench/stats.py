@@ -20,9 +20,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+from cnnbench.analysis._validation import ParameterError, as_int, as_real
 from scipy import stats
-
-from analysis._validation import ParameterError, as_int, as_real
 
 # The order-statistic interval needs n >= 6 to reach 95% coverage (2 * 0.5**6 < 0.05).
 MIN_SAMPLES_FOR_CI = 6

@@ -6,7 +6,7 @@ one ``result`` (or ``error``) record per workload, written and fsynced as soon
 as the workload finishes, so an interrupted run keeps everything it finished
 and ``resume=True`` skips it next time. While a run writes the file it holds
 its lock (a second writer refuses); an existing file is replaced only with
-``force=True`` (see :mod:`bench.sweep_files` for resuming).
+``force=True`` (see :mod:`cnnbench.bench.sweep_files` for resuming).
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.harness import HarnessConfig, Measurement, measure, measure_cuda
-from bench.loaders_bench import BENCH_SCHEMA, load_bench_results
-from bench.machine import llc_bytes, machine_info, set_flags
-from bench.results_io import JsonlAppender, WriteLock
-from bench.roofline import Ceilings, assess, measure_ceilings
-from bench.sweep_files import open_results
-from bench.workloads import Prepared, Workload, WorkloadError, prepare
+from cnnbench.bench.harness import HarnessConfig, Measurement, measure, measure_cuda
+from cnnbench.bench.loaders_bench import BENCH_SCHEMA, load_bench_results
+from cnnbench.bench.machine import llc_bytes, machine_info, set_flags
+from cnnbench.bench.results_io import JsonlAppender, WriteLock
+from cnnbench.bench.roofline import Ceilings, assess, measure_ceilings
+from cnnbench.bench.sweep_files import open_results
+from cnnbench.bench.workloads import Prepared, Workload, WorkloadError, prepare
 
 SCHEMA = BENCH_SCHEMA
 # The one default results file: `cnnbench bench` writes it and `cnnbench report` reads it.
@@ -51,7 +51,7 @@ class SweepOutcome:
 
 def read_records(path: Path) -> list[dict]:
     """Every complete record of a results file, validated (a torn last line is left out;
-    a missing file has none). Raises :class:`bench.results_io.ResultsFileError`."""
+    a missing file has none). Raises :class:`cnnbench.bench.results_io.ResultsFileError`."""
     if not Path(path).exists():
         return []
     return list(load_bench_results(path, allow_empty=True).records)
@@ -111,11 +111,11 @@ def run_sweep(
 ) -> SweepOutcome:
     """Time ``workloads`` in order, appending a record to ``out`` after each.
 
-    ``out`` is locked for the whole run (:class:`~bench.results_io.FileLockedError`
+    ``out`` is locked for the whole run (:class:`~cnnbench.bench.results_io.FileLockedError`
     if another run holds it). An existing ``out`` is refused unless ``resume``
     (continue it: same settings required, a torn last line is cut off and
-    ``notice`` says so) or ``force`` (replace it); see :mod:`bench.sweep_files`.
-    Both raise :class:`~bench.results_io.ResultsFileError` before any timing,
+    ``notice`` says so) or ``force`` (replace it); see :mod:`cnnbench.bench.sweep_files`.
+    Both raise :class:`~cnnbench.bench.results_io.ResultsFileError` before any timing,
     leaving the file as it was. ``KeyboardInterrupt``
     stops the sweep between records: finished ones stay in the file and the
     outcome says ``interrupted=True``. Flush-to-zero, cuDNN autotuning and TF32

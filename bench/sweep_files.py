@@ -1,6 +1,6 @@
 """The sweep's results file before a run writes to it: refuse, replace or resume.
 
-Called with the file's :class:`~bench.results_io.WriteLock` held, before any
+Called with the file's :class:`~cnnbench.bench.results_io.WriteLock` held, before any
 timing: an existing file is kept unless ``force`` (or ``resume``); on
 ``resume`` a torn last line is cut off (its workload runs again), a bad line
 anywhere else is refused, and so is a file whose run settings differ from this
@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.loaders_bench import load_bench_results
-from bench.results_io import ResultsFileError, truncate_to
+from cnnbench.bench.loaders_bench import load_bench_results
+from cnnbench.bench.results_io import ResultsFileError, truncate_to
 
 # Settings a resumed run must share with the file, as the command line names them.
 FLAGS = ("flush_denormal", "cudnn_benchmark", "cudnn_allow_tf32", "matmul_allow_tf32")

@@ -80,7 +80,7 @@ def triton_out(name: str, params: dict) -> Callable[[torch.Tensor, torch.Tensor]
             return out
 
     elif name == "regularized_relu":
-        from analysis.activations.registry import ACTIVATIONS
+        from cnnbench.analysis.activations.registry import ACTIVATIONS
 
         act = ACTIVATIONS["regularized_relu"]
         scale = float(act.params["c"] / (act.params["s"] * act.params["n"] * act.params["m"]))

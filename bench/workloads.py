@@ -13,8 +13,8 @@ ReLU-like ops take both branches), runs the timed callable once and compares
 it with a float64 reference *before* any timing, raising
 :class:`WorkloadError` when it disagrees.
 
-Activation grids live in :mod:`bench.workloads_act`, convolution grids in
-:mod:`bench.workloads_conv`; this module holds the shared plumbing.
+Activation grids live in :mod:`cnnbench.bench.workloads_act`, convolution grids in
+:mod:`cnnbench.bench.workloads_conv`; this module holds the shared plumbing.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
-
-from analysis._validation import ParameterError, as_choice
-from bench.profiles import (  # noqa: F401 (re-exported: the public API of this module)
+from cnnbench.analysis._validation import ParameterError, as_choice
+from cnnbench.bench.profiles import (  # noqa: F401 (re-exported: the public API of this module)
     DEVICES,
     PROFILE_ENV,
     PROFILES,
@@ -202,7 +201,7 @@ def require_close_scaled(actual, reference, tol_key: str, what: str) -> float:
 
 def all_workloads(profile: str | None = None, device: str = "cpu") -> tuple[Workload, ...]:
     """Every workload of a profile on a device (activations, convolutions, layout)."""
-    from bench import workloads_act, workloads_conv
+    from cnnbench.bench import workloads_act, workloads_conv
 
     prof = resolve_profile(profile)
     dev = resolve_device(device)
@@ -237,7 +236,7 @@ def dedupe(workloads) -> tuple[Workload, ...]:
 
 def prepare(w: Workload) -> Prepared:
     """Build inputs and the timed callable for ``w``, checked against float64 first."""
-    from bench import workloads_act, workloads_conv
+    from cnnbench.bench import workloads_act, workloads_conv
 
     if w.group == "activation":
         return workloads_act.prepare_activation(w)

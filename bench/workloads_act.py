@@ -17,10 +17,9 @@ import warnings
 from collections.abc import Callable
 
 import torch
-
-from analysis.activations.registry import ACTIVATIONS, Activation
-from bench.machine import llc_bytes
-from bench.workloads import (
+from cnnbench.analysis.activations.registry import ACTIVATIONS, Activation
+from cnnbench.bench.machine import llc_bytes
+from cnnbench.bench.workloads import (
     Prepared,
     Workload,
     WorkloadError,
@@ -76,7 +75,7 @@ ATEN_OUT: dict[str, Callable[[torch.Tensor, torch.Tensor], object]] = {
 }
 # Activations without a single aten kernel: a compiled kernel writes into `out`.
 COMPILED_OUT = ("sigmoid_star", "regularized_relu")
-# Fused Triton kernels (CUDA only): bench.triton_kernels.
+# Fused Triton kernels (CUDA only): cnnbench.bench.triton_kernels.
 TRITON_ACTIVATIONS = ("sigmoid_star", "regularized_relu", "rrelu")
 # Custom activations whose implementations are timed side by side.
 CUSTOM = ("sigmoid_star", "regularized_relu", "rrelu")
@@ -86,7 +85,7 @@ ROOFLINE_SET = ("relu", "tanh", "sigmoid", "rrelu", "leaky_relu", "sigmoid_star"
 
 
 def _have_triton() -> bool:
-    from bench.triton_kernels import HAVE_TRITON
+    from cnnbench.bench.triton_kernels import HAVE_TRITON
 
     return HAVE_TRITON
 
@@ -192,7 +191,7 @@ def _forward_fn(act: Activation, impl: str, x, out) -> Callable[[], object]:
         kernel = _compiled_out(base)
         return lambda: kernel(x, out)
     if impl == "triton_out":
-        from bench.triton_kernels import triton_out
+        from cnnbench.bench.triton_kernels import triton_out
 
         kernel = triton_out(act.name, dict(act.params))
         return lambda: kernel(x, out)

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-
-from analysis.networks.modules import ConvShape, conv_layers
-from bench.workloads import (
+from cnnbench.analysis.networks.modules import ConvShape, conv_layers
+from cnnbench.bench.workloads import (
     Prepared,
     Workload,
     randn,

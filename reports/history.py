@@ -1,7 +1,7 @@
 """Per-benchmark history over commits from asv's results, and the steps asv flags.
 
 Reads asv's result files (one per machine, commit and environment) from the
-committed archive (``bench/asv_history``, see :mod:`bench.asv_archive`) and
+committed archive (``bench/asv_history``, see :mod:`cnnbench.bench.asv_archive`) and
 from asv's own ``results_dir``, keeps only results whose benchmark code is the
 current one (as ``asv publish`` does, by each benchmark's version hash), and
 runs asv's own step detection (``asv.step_detect``, the code behind ``asv
@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
-
-from bench.loaders import parse_json, read_text
-from bench.loaders_bench import load_asv_result
-from bench.results_io import ResultsFileError
+from cnnbench.bench.loaders import parse_json, read_text
+from cnnbench.bench.loaders_bench import load_asv_result
+from cnnbench.bench.results_io import ResultsFileError
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_THRESHOLD = 0.05  # asv's default `regressions_thresholds`

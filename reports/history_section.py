@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reports import history, plots
-from reports.figures import figure_data_uri
-from reports.render import Figure, Section, Table, display_path, relative_href
+from cnnbench.reports import history, plots
+from cnnbench.reports.figures import figure_data_uri
+from cnnbench.reports.render import Figure, Section, Table, display_path, relative_href
 
 if TYPE_CHECKING:
-    from reports.sections import ReportInputs
+    from cnnbench.reports.sections import ReportInputs
 
 # How the history grows: measure main's new commits, archive them, commit the archive.
 HISTORY_COMMAND = "make history"

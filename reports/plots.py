@@ -17,9 +17,8 @@ def activation_taylor_frame(names: list[str], orders=(1, 3, 5), lim: float = 4.0
     Columns: activation, x, y, curve ("f" or "order k").
     """
     import torch
-
-    from analysis.activations.registry import get_activation
-    from analysis.activations.taylor import expansion
+    from cnnbench.analysis.activations.registry import get_activation
+    from cnnbench.analysis.activations.taylor import expansion
 
     x = np.linspace(-lim, lim, 241)
     rows = []
@@ -58,8 +57,8 @@ def maxdepth_frame(kernel: int = 3, m: int = 5, ts=None) -> pd.DataFrame:
     The image size for each t is ``z = 2**(m-1) * k / t``, the size at which the
     text's closed form has ``m`` stages (the same convention as the maxdepth claims).
     """
-    from analysis.maxdepth.problem import solve_max_depth
-    from analysis.maxdepth.theory import derive_closed_form, text_closed_form
+    from cnnbench.analysis.maxdepth.problem import solve_max_depth
+    from cnnbench.analysis.maxdepth.theory import derive_closed_form, text_closed_form
 
     ts = np.round(np.linspace(0.1, 0.9, 17), 3) if ts is None else ts
     rows = []
@@ -136,7 +135,7 @@ VARIANCE_PAIRS = (("sigmoid", "xavier_normal"), ("sigmoid_star", "xavier_normal"
 
 def variance_frame(pairs=VARIANCE_PAIRS, depth: int = 30, width: int = 128) -> pd.DataFrame:
     """Per layer: forward E[h²] and backward gradient variance, theory and Monte Carlo."""
-    from analysis.variance.monte_carlo import monte_carlo
+    from cnnbench.analysis.variance.monte_carlo import monte_carlo
 
     rows = []
     for act, init in pairs:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from cnnbench.reports.plots import THEME
 from matplotlib.figure import Figure
-
-from reports.plots import THEME
 
 sns.set_theme(**THEME)
 

@@ -129,7 +129,7 @@ def load_check_rows(path: Path | None) -> tuple[dict[str, Any], ...]:
     """Rows of ``cnnbench check --json``, refuted first, then by seed and id."""
     if path is None or not path.exists():
         return ()
-    from bench.loaders import load_check_results  # validated: a damaged file is an error
+    from cnnbench.bench.loaders import load_check_results  # validated: a damaged file is an error
 
     rows = load_check_results(path)
     for r in rows:

@@ -1,6 +1,6 @@
 """Build the report's sections from results files and the analysis modules.
 
-Each builder returns a :class:`~reports.render.Section` naming the command that
+Each builder returns a :class:`~cnnbench.reports.render.Section` naming the command that
 reproduces it; when its inputs are missing it says so instead of inventing data.
 """
 
@@ -11,15 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.asv_archive import ARCHIVE
-from bench.loaders import load_check_results
-from bench.loaders_bench import load_bench_results
-from bench.machine import cpu_model
-from reports import plots, plots_timing
-from reports.figures import figure_data_uri
-from reports.history_section import history_section
-from reports.render import Figure, Section, Table
-from reports.training_section import training_section
+from cnnbench.bench.asv_archive import ARCHIVE
+from cnnbench.bench.loaders import load_check_results
+from cnnbench.bench.loaders_bench import load_bench_results
+from cnnbench.bench.machine import cpu_model
+from cnnbench.reports import plots, plots_timing
+from cnnbench.reports.figures import figure_data_uri
+from cnnbench.reports.history_section import history_section
+from cnnbench.reports.render import Figure, Section, Table
+from cnnbench.reports.training_section import training_section
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ BENCH_COMMAND = "cnnbench bench --profile short --out reports/out/bench.jsonl --
 
 def read_bench(path: Path) -> tuple[dict | None, list[dict]]:
     """Header and records of a `cnnbench bench` results file (missing file: no records),
-    validated by :func:`bench.loaders_bench.load_bench_results` (a torn last line is left
+    validated by :func:`cnnbench.bench.loaders_bench.load_bench_results` (a torn last line is left
     out; anything else damaged raises ResultsFileError)."""
     if not path.exists():
         return None, []

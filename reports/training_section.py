@@ -2,7 +2,7 @@
 
 issue 15: ``report --train`` was never read (the page was the same with a
 valid, a corrupt or a missing file). The file is now validated by
-:func:`bench.loaders.load_training_results` (a damaged one stops the report
+:func:`cnnbench.bench.loaders.load_training_results` (a damaged one stops the report
 with exit 2) and shown: a table per activation and the curves.
 """
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from bench.loaders import load_training_results
-from reports import plots
-from reports.figures import figure_data_uri
-from reports.render import Figure, Section, Table
+from cnnbench.bench.loaders import load_training_results
+from cnnbench.reports import plots
+from cnnbench.reports.figures import figure_data_uri
+from cnnbench.reports.render import Figure, Section, Table
 
 if TYPE_CHECKING:
-    from reports.sections import ReportInputs
+    from cnnbench.reports.sections import ReportInputs
 
 TRAIN_COMMAND = "cnnbench train --json reports/out/train.json"
 

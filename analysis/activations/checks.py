@@ -1,6 +1,6 @@
 """Checks (verbs) of what the texts say about single activations and their derivatives.
 
-Each returns a :class:`~analysis.claims.CheckResult`; oracles are sympy
+Each returns a :class:`~cnnbench.analysis.claims.CheckResult`; oracles are sympy
 (symbolic derivatives, critical points, limits) and torch autograd in float64.
 """
 
@@ -10,11 +10,9 @@ from dataclasses import dataclass
 
 import sympy
 import torch
-from sympy.calculus.util import function_range
-
-from analysis.activations.registry import X, get_activation
-from analysis.activations.taylor import branch
-from analysis.claims import (
+from cnnbench.analysis.activations.registry import X, get_activation
+from cnnbench.analysis.activations.taylor import branch
+from cnnbench.analysis.claims import (
     CheckResult,
     Correction,
     confirmed,
@@ -23,6 +21,7 @@ from analysis.claims import (
     reading,
     refuted,
 )
+from sympy.calculus.util import function_range
 
 ABS_TOL_FP64 = 1e-12  # float64 rounding of an O(1) derivative after ~10 ops
 # "f'(x) ≈ 0" in a table: below 0.1% of the derivative's own maximum.

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import sympy
-
-from analysis.activations.checks import (
+from cnnbench.analysis.activations.checks import (
     check_range,
     check_relu_row,
     check_sigmoid_derivative_identity,
@@ -12,7 +11,7 @@ from analysis.activations.checks import (
     check_table_row,
     check_value_range,
 )
-from analysis.activations.identities import (
+from cnnbench.analysis.activations.identities import (
     check_leaky_forms,
     check_prelu_gradient,
     check_regularized_overlap,
@@ -20,9 +19,9 @@ from analysis.activations.identities import (
     check_rrelu_training,
     check_sigmoid_star_tanh,
 )
-from analysis.activations.registry import X
-from analysis.claims._core import Claim
-from analysis.seeds import FOUNDATIONS, MSD_THESIS, REGULARIZED_RELU, XU_THESIS
+from cnnbench.analysis.activations.registry import X
+from cnnbench.analysis.claims._core import Claim
+from cnnbench.analysis.seeds import FOUNDATIONS, MSD_THESIS, REGULARIZED_RELU, XU_THESIS
 
 _SIGMOID = 1 / (1 + sympy.exp(-X))
 

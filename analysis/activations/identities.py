@@ -11,12 +11,11 @@ import math
 
 import sympy
 import torch
+from cnnbench.analysis.activations.modules import LeakyReLUXA, regularized_relu_factors
+from cnnbench.analysis.activations.registry import X, get_activation, make_activation
+from cnnbench.analysis.claims import CheckResult, decided
 from scipy import stats
 from torch import nn
-
-from analysis.activations.modules import LeakyReLUXA, regularized_relu_factors
-from analysis.activations.registry import X, get_activation, make_activation
-from analysis.claims import CheckResult, decided
 
 ABS_TOL_FP64 = 1e-12  # float64 rounding after a few ops on O(1..10) values
 MC_Z = 4.0  # Monte Carlo mean tolerance in standard errors (two-sided p ≈ 6e-5)

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import torch
+from cnnbench.analysis._validation import ParameterError, as_int, as_real
 from torch import Tensor, nn
-
-from analysis._validation import ParameterError, as_int, as_real
 
 
 class LeakyReLUXA(nn.Module):

@@ -19,10 +19,8 @@ from types import MappingProxyType
 import sympy
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
-
-from analysis._validation import ParameterError, as_choice, as_real
-from analysis.activations.modules import (
+from cnnbench.analysis._validation import ParameterError, as_choice, as_real
+from cnnbench.analysis.activations.modules import (
     DEFAULT_REGULARIZED_LAYER,
     LazyCompiled,
     LeakyReLUXA,
@@ -35,7 +33,7 @@ from analysis.activations.modules import (
     sigmoid_derivative,
     slope_derivative,
 )
-from analysis.seeds import (
+from cnnbench.analysis.seeds import (
     FOUNDATIONS,
     MSD_THESIS,
     PAPER,
@@ -43,6 +41,7 @@ from analysis.seeds import (
     REGULARIZED_RELU,
     XU_THESIS,
 )
+from torch import Tensor, nn
 
 X = sympy.Symbol("x", real=True)
 

@@ -17,9 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy
-
-from analysis._validation import ParameterError, as_int
-from analysis.activations.registry import ACTIVATIONS, Activation, X, get_activation
+from cnnbench.analysis._validation import ParameterError, as_int
+from cnnbench.analysis.activations.registry import ACTIVATIONS, Activation, X, get_activation
 
 MAX_ORDER = 40  # sympy's series grows superlinearly; 40 terms take ~seconds for sigmoid
 

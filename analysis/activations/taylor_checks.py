@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import sympy
 import torch
-
-from analysis.activations.registry import ACTIVATIONS, X, get_activation
-from analysis.activations.taylor import expansion, slope_at_zero_plus
-from analysis.claims import CheckResult, Correction, decided, inconclusive, reading, refuted
+from cnnbench.analysis.activations.registry import ACTIVATIONS, X, get_activation
+from cnnbench.analysis.activations.taylor import expansion, slope_at_zero_plus
+from cnnbench.analysis.claims import (
+    CheckResult,
+    Correction,
+    decided,
+    inconclusive,
+    reading,
+    refuted,
+)
 
 # 003 eq. (5.33) as printed: 1/2 + x/4 + x^2/48 + ...  (power -> coefficient)
 PRINTED_5_33 = {0: sympy.Rational(1, 2), 1: sympy.Rational(1, 4), 2: sympy.Rational(1, 48)}

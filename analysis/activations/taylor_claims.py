@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from analysis.activations.taylor_checks import (
+from cnnbench.analysis.activations.taylor_checks import (
     check_eq_5_33,
     check_eq_5_34,
     check_eq_5_36,
     check_observation_2,
 )
-from analysis.claims._core import Claim
-from analysis.seeds import XU_THESIS
+from cnnbench.analysis.claims._core import Claim
+from cnnbench.analysis.seeds import XU_THESIS
 
 CLAIMS = (
     Claim(

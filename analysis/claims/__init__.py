@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from analysis.claims._core import (
+from cnnbench.analysis.claims._core import (
     AS_STATED,
     METHODS,
     SEVERITIES,
@@ -30,7 +30,7 @@ from analysis.claims._core import (
     reading,
     refuted,
 )
-from analysis.claims._run import ClaimResult, run_claim
+from cnnbench.analysis.claims._run import ClaimResult, run_claim
 
 __all__ = [
     "AS_STATED",
@@ -60,18 +60,18 @@ __all__ = [
 # problem, activations, variance and training, normalization, complexity, the
 # remaining worked examples.
 FAMILY_MODULES: tuple[str, ...] = (
-    "analysis.shapes.claims",
-    "analysis.shapes.claims_worked",
-    "analysis.receptive.claims",
-    "analysis.maxdepth.claims",
-    "analysis.activations.claims",
-    "analysis.activations.taylor_claims",
-    "analysis.variance.claims",
-    "analysis.training.claims",
-    "analysis.normalization.claims",
-    "analysis.networks.complexity_claims",
-    "analysis.networks.claims",
-    "analysis.examples.claims",
+    "cnnbench.analysis.shapes.claims",
+    "cnnbench.analysis.shapes.claims_worked",
+    "cnnbench.analysis.receptive.claims",
+    "cnnbench.analysis.maxdepth.claims",
+    "cnnbench.analysis.activations.claims",
+    "cnnbench.analysis.activations.taylor_claims",
+    "cnnbench.analysis.variance.claims",
+    "cnnbench.analysis.training.claims",
+    "cnnbench.analysis.normalization.claims",
+    "cnnbench.analysis.networks.complexity_claims",
+    "cnnbench.analysis.networks.claims",
+    "cnnbench.analysis.examples.claims",
 )
 
 

@@ -16,7 +16,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from analysis.seeds import SOURCES
+from cnnbench.analysis.seeds import SOURCES
 
 
 class Verdict(StrEnum):

@@ -7,7 +7,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.claims._core import CheckResult, Claim, Verdict
+from cnnbench.analysis.claims._core import CheckResult, Claim, Verdict
 
 
 @dataclass(frozen=True)
@@ -54,12 +54,12 @@ class ClaimResult:
 def run_claim(claim: Claim) -> ClaimResult:
     """Run one claim's check; a crash becomes an ``error`` verdict, never a pass.
 
-    The check runs under :func:`analysis.reproducible.deterministic` keyed by the
+    The check runs under :func:`cnnbench.analysis.reproducible.deterministic` keyed by the
     claim's id: one thread, deterministic algorithms, generators seeded from
     the id, so its verdict is the same alone (``--only``), in any order and
     whatever the caller's thread count.
     """
-    from analysis.reproducible import deterministic
+    from cnnbench.analysis.reproducible import deterministic
 
     start = time.perf_counter()
     try:

@@ -12,9 +12,8 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import torch
+from cnnbench.analysis._validation import ParameterError
 from torch import Tensor
-
-from analysis._validation import ParameterError
 
 __all__ = [
     "FOUNDATIONS_EXAMPLE",

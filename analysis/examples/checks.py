@@ -6,10 +6,8 @@ import itertools
 
 import sympy as sp
 import torch
-from scipy.stats import norm
-
-from analysis.claims import CheckResult, Correction, decided, reading
-from analysis.examples.backprop import (
+from cnnbench.analysis.claims import CheckResult, Correction, decided, reading
+from cnnbench.analysis.examples.backprop import (
     FOUNDATIONS_EXAMPLE,
     FOUNDATIONS_STATED,
     digits_follow,
@@ -18,6 +16,7 @@ from analysis.examples.backprop import (
     regrelu_gradients,
     vanishing_product,
 )
+from scipy.stats import norm
 
 __all__ = [
     "BACKPROP_ABS_TOL",

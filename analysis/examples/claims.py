@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from analysis.claims import Claim, claim_factory
-from analysis.examples.checks import (
+from cnnbench.analysis.claims import Claim, claim_factory
+from cnnbench.analysis.examples.checks import (
     check_foundations_stage,
     check_foundations_w5_chain,
     check_msd_backprop,
@@ -19,25 +19,25 @@ from analysis.examples.checks import (
     check_vanishing_bound,
     check_vanishing_product,
 )
-from analysis.examples.layers import (
+from cnnbench.analysis.examples.layers import (
     check_dropout_expectation,
     check_lrn_formula,
     check_lrn_window,
     check_torch_dropout,
 )
-from analysis.examples.losses import (
+from cnnbench.analysis.examples.losses import (
     check_ce_bias_gradient,
     check_ce_weight_gradient,
     check_kl_definition,
     check_kl_nll_gradient,
     check_softmax_ce_output_error,
 )
-from analysis.examples.optim import (
+from cnnbench.analysis.examples.optim import (
     check_msd_adam_moments,
     check_msd_adam_update,
     check_regrelu_adam,
 )
-from analysis.examples.sgd import (
+from cnnbench.analysis.examples.sgd import (
     check_alg3_bias_gradient,
     check_alg3_weight_gradient,
     check_lr_schedules,
@@ -46,7 +46,7 @@ from analysis.examples.sgd import (
     check_nesterov,
     check_weight_decay,
 )
-from analysis.seeds import (
+from cnnbench.analysis.seeds import (
     FOUNDATIONS,
     MSD_THESIS,
     PYTORCH_DOCS,

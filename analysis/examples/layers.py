@@ -10,11 +10,10 @@ all comparisons of a check together false-alarm with probability
 from __future__ import annotations
 
 import torch
+from cnnbench.analysis._validation import ParameterError, as_int, as_real
+from cnnbench.analysis.claims import CheckResult, Correction, decided, reading
 from scipy.stats import norm
 from torch import Tensor
-
-from analysis._validation import ParameterError, as_int, as_real
-from analysis.claims import CheckResult, Correction, decided, reading
 
 __all__ = [
     "FAMILY_FALSE_ALARM",

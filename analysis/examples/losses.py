@@ -5,9 +5,9 @@
 - 003 §2.1.1: the KL-divergence form (2.3) and its gradient equality with
   NLL (2.4).
 
-The backprop worked examples are in :mod:`analysis.examples.backprop`, Adam
-in :mod:`analysis.examples.optim`, dropout and LRN in
-:mod:`analysis.examples.layers`.
+The backprop worked examples are in :mod:`cnnbench.analysis.examples.backprop`, Adam
+in :mod:`cnnbench.analysis.examples.optim`, dropout and LRN in
+:mod:`cnnbench.analysis.examples.layers`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from __future__ import annotations
 import sympy as sp
 import torch
 import torch.nn.functional as F
+from cnnbench.analysis.claims import CheckResult, Correction, decided, reading
 from scipy.stats import entropy
 from torch import Tensor
-
-from analysis.claims import CheckResult, Correction, decided, reading
 
 __all__ = [
     "GRAD_ABS_TOL",

@@ -12,10 +12,9 @@ import math
 from collections.abc import Callable
 
 import torch
+from cnnbench.analysis._validation import as_int, as_real
+from cnnbench.analysis.claims import CheckResult, Correction, decided, reading
 from torch import Tensor
-
-from analysis._validation import as_int, as_real
-from analysis.claims import CheckResult, Correction, decided, reading
 
 __all__ = [
     "ADAM_ABS_TOL",

@@ -13,10 +13,9 @@ import math
 
 import sympy as sp
 import torch
+from cnnbench.analysis.claims import CheckResult, Correction, decided, reading
+from cnnbench.analysis.examples.optim import ADAM_ABS_TOL, THETA0, objective
 from torch import Tensor
-
-from analysis.claims import CheckResult, Correction, decided, reading
-from analysis.examples.optim import ADAM_ABS_TOL, THETA0, objective
 
 __all__ = [
     "check_alg3_bias_gradient",

@@ -7,10 +7,16 @@ import itertools
 
 import numpy as np
 import sympy as sp
-
-from analysis.claims._core import CheckResult, Correction, confirmed, inconclusive, reading, refuted
-from analysis.maxdepth.problem import OPT_TOL, make_problem, solve_max_depth
-from analysis.maxdepth.theory import (
+from cnnbench.analysis.claims._core import (
+    CheckResult,
+    Correction,
+    confirmed,
+    inconclusive,
+    reading,
+    refuted,
+)
+from cnnbench.analysis.maxdepth.problem import OPT_TOL, make_problem, solve_max_depth
+from cnnbench.analysis.maxdepth.theory import (
     K,
     L,
     Q,
@@ -23,9 +29,9 @@ from analysis.maxdepth.theory import (
     receptive_field_expr,
     text_closed_form,
 )
-from analysis.receptive.formulas import receptive_field
-from analysis.receptive.parse import parse_layers
-from analysis.receptive.torch_oracle import gradient_support
+from cnnbench.analysis.receptive.formulas import receptive_field
+from cnnbench.analysis.receptive.parse import parse_layers
+from cnnbench.analysis.receptive.torch_oracle import gradient_support
 
 # (k, t, m) with z = 2^(m-1) k / t a whole number of pixels (the text's assumption).
 CASES = ((2, 0.5, 3), (3, 0.5, 2), (3, 0.5, 3), (3, 0.5, 5), (3, 0.25, 4), (3, 0.75, 3),

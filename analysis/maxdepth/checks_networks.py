@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import itertools
 
-from analysis.claims._core import CheckResult, Correction, confirmed, inconclusive, reading, refuted
-from analysis.maxdepth.checks import CASES, OPT_TOL, _image
-from analysis.maxdepth.networks import depth_check
-from analysis.maxdepth.problem import solve_max_depth
-from analysis.networks.modules import NETWORKS
-from analysis.receptive.parse import network_layers
-from analysis.receptive.torch_oracle import gradient_support
+from cnnbench.analysis.claims._core import (
+    CheckResult,
+    Correction,
+    confirmed,
+    inconclusive,
+    reading,
+    refuted,
+)
+from cnnbench.analysis.maxdepth.checks import CASES, OPT_TOL, _image
+from cnnbench.analysis.maxdepth.networks import depth_check
+from cnnbench.analysis.maxdepth.problem import solve_max_depth
+from cnnbench.analysis.networks.modules import NETWORKS
+from cnnbench.analysis.receptive.parse import network_layers
+from cnnbench.analysis.receptive.torch_oracle import gradient_support
 
 
 def check_unique_optimum() -> CheckResult:

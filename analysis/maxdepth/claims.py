@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from analysis.claims._core import Claim
-from analysis.maxdepth.checks import (
+from cnnbench.analysis.claims._core import Claim
+from cnnbench.analysis.maxdepth.checks import (
     check_closed_form,
     check_cvalue_constraint,
     check_image_constraint,
 )
-from analysis.maxdepth.checks_networks import check_ndsb, check_unique_optimum
-from analysis.seeds import XU_THESIS
+from cnnbench.analysis.maxdepth.checks_networks import check_ndsb, check_unique_optimum
+from cnnbench.analysis.seeds import XU_THESIS
 
 _CLOSED_FORM = (
     "for z = 2^(m-1)k/t, relaxing a_i to positive reals, the optimum is n = m,"

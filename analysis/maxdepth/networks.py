@@ -1,7 +1,7 @@
 """A real network held against the maximum-depth constraints of 003 §4.3.
 
 The network is cut into stages at its pooling layers; for the last conv of
-each stage this gives the exact receptive field (:mod:`analysis.receptive.formulas`),
+each stage this gives the exact receptive field (:mod:`cnnbench.analysis.receptive.formulas`),
 the real filter size (kernel times the jump of the conv's input, i.e. its
 window measured in input pixels) and their ratio, the c-value. Beside the
 exact receptive field stands the one the printed constraints (4.3)-(4.4)
@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.networks.spec import NetworkSpec
-from analysis.receptive.formulas import receptive_field
-from analysis.receptive.parse import network_layers
+from cnnbench.analysis.networks.spec import NetworkSpec
+from cnnbench.analysis.receptive.formulas import receptive_field
+from cnnbench.analysis.receptive.parse import network_layers
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def depth_check(spec: NetworkSpec) -> DepthCheck:
 
     Examples
     --------
-    >>> from analysis.networks.modules import NETWORKS
+    >>> from cnnbench.analysis.networks.modules import NETWORKS
     >>> d = depth_check(NETWORKS["ndsb1"])
     >>> d.layers_per_stage, d.rf, d.rf_model, d.image
     ((1, 5, 1, 1, 2), 143, 112, 128)

@@ -13,7 +13,7 @@ With ``S_l = sum_{i<=l} 2^(i-1) a_i`` every version is linear in ``a``:
 
 (``l = 1..n`` for the c-value constraints).
 
-"derived" follows from the text's definitions alone (see :mod:`analysis.maxdepth.theory`):
+"derived" follows from the text's definitions alone (see :mod:`cnnbench.analysis.maxdepth.theory`):
 the receptive field of stage ``l``'s last conv is ``1 + (k-1) S_l + (q-1)(2^(l-1)-1)``
 with ``q x q``/2 pools (``q = 2`` unless given), the real filter size of a stage-``l``
 conv is ``k 2^(l-1)`` (a ``k x k`` filter on a map downsampled ``2^(l-1)`` times), and
@@ -42,9 +42,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from cnnbench.analysis._validation import ParameterError, as_choice, as_int, as_real
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-
-from analysis._validation import ParameterError, as_choice, as_int, as_real
 
 CONSTRAINTS = ("printed", "derived", "edited")
 MAX_SIDE = 2**30  # image (and kernel) side in pixels: 31 stages at most

@@ -2,7 +2,7 @@
 
 The constraints of 003 §4.3 are derived here from the text's two definitions
 (receptive field vs image size; c-value = real filter size / receptive field)
-and the closed-form optimum of each version of :mod:`analysis.maxdepth.problem` is
+and the closed-form optimum of each version of :mod:`cnnbench.analysis.maxdepth.problem` is
 derived with sympy, for the text's assumption ``z = 2^(m-1) k / t``.
 
 Why the closed form is the optimum (for fixed n): with ``S_l = sum_{i<=l} 2^(i-1) a_i``
@@ -11,7 +11,7 @@ positive; ``a >= 0`` makes ``S`` non-decreasing, so ``S_l <= min(u_l, R_n)``
 (``u_l`` the c-value cap, ``R_n`` the image cap) and, the caps being
 non-decreasing in ``l``, ``S_l = min(u_l, R_n)`` is feasible and best. The best
 ``n`` is where the caps meet, ``u_n = R_n``; every stage then fills its c-value
-cap exactly. :mod:`analysis.maxdepth.claims` checks this against ``linprog``.
+cap exactly. :mod:`cnnbench.analysis.maxdepth.claims` checks this against ``linprog``.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy as sp
-
-from analysis._validation import as_choice, as_int, as_real
-from analysis.maxdepth.problem import CONSTRAINTS
+from cnnbench.analysis._validation import as_choice, as_int, as_real
+from cnnbench.analysis.maxdepth.problem import CONSTRAINTS
 
 K, T, M, Z = sp.symbols("k t m z", positive=True)
 L = sp.Symbol("l", positive=True, integer=True)

@@ -1,18 +1,17 @@
 """Claims of the "networks" family: what the texts say about their tables' layer counts.
 
 Checked against the networks built in torch from the transcriptions of
-:mod:`analysis.networks.tables` (whose assumptions are listed there).
+:mod:`cnnbench.analysis.networks.tables` (whose assumptions are listed there).
 """
 
 from __future__ import annotations
 
 import torch
+from cnnbench.analysis.claims import CheckResult, Claim, Correction, decided, reading
+from cnnbench.analysis.networks.modules import build_network, get_network
+from cnnbench.analysis.networks.spec import NetworkSpec, infer_shapes
+from cnnbench.analysis.seeds import XU_THESIS
 from torch import nn
-
-from analysis.claims import CheckResult, Claim, Correction, decided, reading
-from analysis.networks.modules import build_network, get_network
-from analysis.networks.spec import NetworkSpec, infer_shapes
-from analysis.seeds import XU_THESIS
 
 # The transcription marks each layer it had to add to a printed table with this note.
 ADDED_NOTE = "not printed in"

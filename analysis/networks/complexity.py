@@ -26,9 +26,8 @@ from dataclasses import dataclass
 
 import sympy
 import torch
+from cnnbench.analysis.networks.modules import build_network, get_network, layer_shapes
 from torch.utils.flop_counter import FlopCounterMode
-
-from analysis.networks.modules import build_network, get_network, layer_shapes
 
 BYTES_PER_FLOAT32 = 4
 # Layer kinds whose every convolution is followed by batch norm and ReLU.
@@ -117,7 +116,7 @@ def network_cost(name: str) -> NetworkCost:
 
     Parameters
     ----------
-    name : a key of :data:`analysis.networks.modules.NETWORKS`.
+    name : a key of :data:`cnnbench.analysis.networks.modules.NETWORKS`.
 
     Returns
     -------

@@ -1,22 +1,20 @@
 """Checks of eq. (4.7) and of §4.5's layer replacements; the printed figures of Table 4.7,
-§4.6 and §6.2 are judged in :mod:`analysis.networks.complexity_figures`."""
+§4.6 and §6.2 are judged in :mod:`cnnbench.analysis.networks.complexity_figures`."""
 
 from __future__ import annotations
 
 import sympy
-
-from analysis.claims import CheckResult, Correction, decided
-from analysis.networks.complexity import EQ47_TERM, N_PREV, M, N, S, network_cost
-from analysis.printed import printed_interval
+from cnnbench.analysis.claims import CheckResult, Correction, decided
+from cnnbench.analysis.networks.complexity import EQ47_TERM, N_PREV, M, N, S, network_cost
+from cnnbench.analysis.printed import printed_interval
 
 
 def check_eq47_is_mac_count(names) -> CheckResult:
     """Eq. (4.7)'s term against FlopCounterMode, layer by layer, over every network."""
     import torch
+    from cnnbench.analysis.networks.complexity import eq47_term
+    from cnnbench.analysis.networks.modules import conv_layers
     from torch.utils.flop_counter import FlopCounterMode
-
-    from analysis.networks.complexity import eq47_term
-    from analysis.networks.modules import conv_layers
 
     compared = grouped = 0
     mismatches = []

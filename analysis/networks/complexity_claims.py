@@ -3,21 +3,21 @@
 003 Table 4.7 (parameters, model sizes, complexity ratios), §4.6's "40% of
 AlexNet's operations", §6.2's 12x and 6x, eq. (4.7) itself, published parameter
 counts (seed "paper") and FlopCounterMode's counting convention. The policy
-deciding each figure is in :mod:`analysis.networks.complexity_checks`.
+deciding each figure is in :mod:`cnnbench.analysis.networks.complexity_checks`.
 """
 
 from __future__ import annotations
 
 from functools import partial
 
-from analysis.claims import CheckResult, Correction, claim_factory, decided, reading
-from analysis.networks.complexity import counted_flops, network_cost, other_ops
-from analysis.networks.complexity_checks import (
+from cnnbench.analysis.claims import CheckResult, Correction, claim_factory, decided, reading
+from cnnbench.analysis.networks.complexity import counted_flops, network_cost, other_ops
+from cnnbench.analysis.networks.complexity_checks import (
     check_depth_replacement,
     check_eq47_is_mac_count,
     check_pair_ratio,
 )
-from analysis.networks.complexity_figures import (
+from cnnbench.analysis.networks.complexity_figures import (
     check_params,
     check_ratio,
     check_size,
@@ -25,8 +25,8 @@ from analysis.networks.complexity_figures import (
     check_tinynet_param_difference,
     ratio_readings,
 )
-from analysis.networks.modules import NETWORKS, build_network, conv_layers, get_network
-from analysis.seeds import PAPER, PYTORCH_DOCS, XU_THESIS
+from cnnbench.analysis.networks.modules import NETWORKS, build_network, conv_layers, get_network
+from cnnbench.analysis.seeds import PAPER, PYTORCH_DOCS, XU_THESIS
 
 T47 = "Table 4.7"
 # Which networks a Table 4.7 row may mean: the one it names first, then the others.
@@ -70,8 +70,8 @@ def check_flop_counter_convention() -> CheckResult:
         " from the layer shapes (convolution and matrix products only). What it leaves out —"
         " bias additions, batch norm, pooling, activations, LRN, softmax — is"
         f" {min(shares):.1%}-{max(shares):.1%} of all operations by the per-element model of"
-        " analysis.networks.complexity.other_ops. Its 2 per MAC is exact for a dot product plus"
-        " bias:"
+        " cnnbench.analysis.networks.complexity.other_ops. Its 2 per MAC is exact for a dot"
+        " product plus bias:"
         " K multiplications, K-1 additions, one bias addition.",
         Correction("FlopCounterMode does not count 2 FLOPs per MAC here", "per network")
         if bad else None,
@@ -137,7 +137,7 @@ def check_ndsb_order() -> CheckResult:
 
 def check_table42_params() -> CheckResult:
     """§4.2.2's 60 million against Table 4.2, with the pool5 the transcription adds."""
-    from analysis.networks.claims import as_printed, spec_params
+    from cnnbench.analysis.networks.claims import as_printed, spec_params
 
     printed = spec_params(as_printed("alexnet"))
     label = (

@@ -5,7 +5,7 @@ fair referee would try — which network the row means, MB or MiB, with or
 without batch-norm statistics, size rounded to the nearest or up (as ``ls -h``
 prints it), all multiply-accumulates or convolutions only (eq. (4.7) sums conv
 layers), and which AlexNet the ratios divide by — and compared with the printed
-figure at its printed precision (:mod:`analysis.printed`):
+figure at its printed precision (:mod:`cnnbench.analysis.printed`):
 
 - **confirmed** when a reading gives the printed figure (with a caveat naming it
   when it is not the first, primary reading);
@@ -20,10 +20,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from analysis.claims import CheckResult, Correction, confirmed, inconclusive, reading, refuted
-from analysis.networks.complexity import BYTES_PER_FLOAT32, network_cost, parameter_breakdown
-from analysis.networks.modules import get_network, layer_shapes
-from analysis.printed import describe_reading, printed_interval, rounds_to, rounds_up_to
+from cnnbench.analysis.claims import (
+    CheckResult,
+    Correction,
+    confirmed,
+    inconclusive,
+    reading,
+    refuted,
+)
+from cnnbench.analysis.networks.complexity import (
+    BYTES_PER_FLOAT32,
+    network_cost,
+    parameter_breakdown,
+)
+from cnnbench.analysis.networks.modules import get_network, layer_shapes
+from cnnbench.analysis.printed import describe_reading, printed_interval, rounds_to, rounds_up_to
 
 # A reconstructed network (TinyNet, NDSB) fixes what its table leaves open
 # (padding, pooling mode, classifier, the two-path reading of a module). Those

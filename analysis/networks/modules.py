@@ -1,7 +1,7 @@
 """The networks of the source texts: specifications, torch modules, conv shapes.
 
 :data:`NETWORKS` maps a name to a :class:`NetworkSpec` transcribed from a
-text's table (see :mod:`analysis.networks.tables` for every assumption made);
+text's table (see :mod:`cnnbench.analysis.networks.tables` for every assumption made);
 :func:`build_network` turns one into a ``torch.nn.Module``;
 :func:`conv_layers` lists the convolutions it runs, with their input sizes,
 for benchmarking; :func:`layer_shapes` gives every layer's computed output
@@ -14,10 +14,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 import torch
-from torch import nn
-
-from analysis._validation import ParameterError
-from analysis.networks.spec import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.networks.spec import (
     KINDS,
     ConvShape,
     LayerShape,
@@ -26,7 +24,8 @@ from analysis.networks.spec import (
     infer_shapes,
     window_output,
 )
-from analysis.networks.tables import ALL
+from cnnbench.analysis.networks.tables import ALL
+from torch import nn
 
 __all__ = [
     "KINDS",
@@ -162,7 +161,8 @@ def build_network(name: str) -> nn.Module:
 
 
 def _inception_bn(shape: LayerShape) -> nn.Module:
-    """A Table 4.4 module: its paths as :func:`analysis.networks.spec.infer_shapes` lists them."""
+    """A Table 4.4 module, its paths as :func:`~cnnbench.analysis.networks.spec.infer_shapes`
+    lists them."""
     layer, convs = shape.layer, list(map(_ConvBNReLU, shape.convs))
     one = [convs.pop(0)] if layer.branches[0] else []
     three, double = nn.Sequential(*convs[:2]), nn.Sequential(*convs[2:5])

@@ -6,8 +6,8 @@ GoogLeNet (Table 4.7's third row; its structure is the paper's Table 1).
 
 from __future__ import annotations
 
-from analysis.networks.spec import LayerSpec, NetworkSpec
-from analysis.seeds import PAPER
+from cnnbench.analysis.networks.spec import LayerSpec, NetworkSpec
+from cnnbench.analysis.seeds import PAPER
 
 L = LayerSpec
 

@@ -1,7 +1,7 @@
 """What a network of the texts is, layer by layer, and its shapes worked out by hand.
 
-The dataclasses here are the vocabulary of :mod:`analysis.networks.modules` (which
-re-exports them); the transcriptions live in :mod:`analysis.networks.tables`.
+The dataclasses here are the vocabulary of :mod:`cnnbench.analysis.networks.modules` (which
+re-exports them); the transcriptions live in :mod:`cnnbench.analysis.networks.tables`.
 Shape inference here is plain integer arithmetic, deliberately independent of
 torch so that the tests can hold it against a real forward pass.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analysis._validation import ParameterError
+from cnnbench.analysis._validation import ParameterError
 
 # Layer kinds the builder understands.
 #   conv        out_channels, kernel, stride, padding, dilation, groups

@@ -10,8 +10,8 @@ replaced by double 3x3, average pooling inside modules), so Table 4.7's
 
 from __future__ import annotations
 
-from analysis.networks.spec import LayerSpec, NetworkSpec
-from analysis.seeds import PAPER, XU_THESIS
+from cnnbench.analysis.networks.spec import LayerSpec, NetworkSpec
+from cnnbench.analysis.seeds import PAPER, XU_THESIS
 
 L = LayerSpec
 

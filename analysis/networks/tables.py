@@ -9,10 +9,10 @@ the classifier) is filled in and written down in ``assumptions`` / ``note``.
 
 from __future__ import annotations
 
-from analysis.networks.paper_tables import ALEXNET_TORCHVISION, GOOGLENET
-from analysis.networks.spec import LayerSpec, NetworkSpec
-from analysis.networks.table44 import ALEXNET_224, INCEPTION_BN
-from analysis.seeds import BILICI, PAPER, XU_THESIS
+from cnnbench.analysis.networks.paper_tables import ALEXNET_TORCHVISION, GOOGLENET
+from cnnbench.analysis.networks.spec import LayerSpec, NetworkSpec
+from cnnbench.analysis.networks.table44 import ALEXNET_224, INCEPTION_BN
+from cnnbench.analysis.seeds import BILICI, PAPER, XU_THESIS
 
 L = LayerSpec
 

@@ -12,9 +12,8 @@ variance offset, epsilon; here the loss is L and the offset ``eps``.)
 from __future__ import annotations
 
 import torch
+from cnnbench.analysis.normalization.forward import validate_batch
 from torch import Tensor
-
-from analysis.normalization.forward import validate_batch
 
 __all__ = ["bilici_backward", "xu_backward"]
 

@@ -3,7 +3,7 @@
 The oracle for every case is torch itself: ``native_batch_norm`` for the batch
 statistics, ``F.batch_norm`` for the normalised output, its backward for
 dL/dx, dL/dgamma, dL/dbeta, and autograd on the unfused graph for the
-intermediate gradients (see :func:`analysis.normalization.forward.autograd_trace`).
+intermediate gradients (see :func:`cnnbench.analysis.normalization.forward.autograd_trace`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from functools import lru_cache
 
 import torch
 import torch.nn.functional as F
+from cnnbench.analysis.claims import CheckResult, Correction, inconclusive, reading, refuted
+from cnnbench.analysis.claims import decided as _decided
+from cnnbench.analysis.normalization.forward import autograd_trace
 from torch import Tensor
-
-from analysis.claims import CheckResult, Correction, inconclusive, reading, refuted
-from analysis.claims import decided as _decided
-from analysis.normalization.forward import autograd_trace
 
 __all__ = [
     "REL_TOL_FP64",

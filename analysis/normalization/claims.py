@@ -3,18 +3,18 @@
 002 Algorithm 1 and its derivatives, 003 eqs. (5.8)–(5.17), 004 §3.6.10,
 001 eqs. (2.20)–(2.22), 000 §2.4, and torch's own variance conventions.
 Every printed equation is its own claim; the form checks live in
-:mod:`analysis.normalization.checks`, the rest in
-:mod:`analysis.normalization.conventions`.
+:mod:`cnnbench.analysis.normalization.checks`, the rest in
+:mod:`cnnbench.analysis.normalization.conventions`.
 """
 
 from __future__ import annotations
 
 from functools import partial
 
-from analysis.claims import CheckResult, Claim, claim_factory
-from analysis.normalization.backward import bilici_backward, xu_backward
-from analysis.normalization.checks import FormCheck, check_form, input_grad_scale
-from analysis.normalization.conventions import (
+from cnnbench.analysis.claims import CheckResult, Claim, claim_factory
+from cnnbench.analysis.normalization.backward import bilici_backward, xu_backward
+from cnnbench.analysis.normalization.checks import FormCheck, check_form, input_grad_scale
+from cnnbench.analysis.normalization.conventions import (
     check_affine_output_moments,
     check_bn_output_moments,
     check_bn_output_shape,
@@ -22,13 +22,13 @@ from analysis.normalization.conventions import (
     check_running_var_unbiased,
     check_training_variance_biased,
 )
-from analysis.normalization.conventions_sets import (
+from cnnbench.analysis.normalization.conventions_sets import (
     check_msd_input_mean,
     check_msd_input_std,
     check_statistic_set,
 )
-from analysis.normalization.forward import bilici_forward, foundations_forward, xu_forward
-from analysis.seeds import (
+from cnnbench.analysis.normalization.forward import bilici_forward, foundations_forward, xu_forward
+from cnnbench.analysis.seeds import (
     BILICI,
     FOUNDATIONS,
     MSD_THESIS,

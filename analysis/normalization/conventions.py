@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from cnnbench.analysis.claims import CheckResult, Correction, decided, reading
+from cnnbench.analysis.normalization.checks import REL_TOL_FP64
 from torch import Tensor
-
-from analysis.claims import CheckResult, Correction, decided, reading
-from analysis.normalization.checks import REL_TOL_FP64
 
 __all__ = [
     "check_affine_output_moments",

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-
-from analysis._validation import as_choice
-from analysis.claims import CheckResult, Correction, decided, reading
-from analysis.normalization.checks import REL_TOL_FP64
-from analysis.normalization.conventions import EPS, _err, _gen
-from analysis.normalization.sets import KINDS, msd_input_standardization, set_normalize
+from cnnbench.analysis._validation import as_choice
+from cnnbench.analysis.claims import CheckResult, Correction, decided, reading
+from cnnbench.analysis.normalization.checks import REL_TOL_FP64
+from cnnbench.analysis.normalization.conventions import EPS, _err, _gen
+from cnnbench.analysis.normalization.sets import KINDS, msd_input_standardization, set_normalize
 
 _TORCH = {
     "batch": lambda x: F.batch_norm(x, None, None, training=True, eps=EPS),

@@ -3,8 +3,8 @@
 Each text's forward pass is written out literally (OCR glitches kept) so a
 check can compare it with :func:`torch.nn.functional.batch_norm`; where a text
 is wrong, a ``corrected`` form sits beside the literal one. The backward forms
-live in :mod:`analysis.normalization.backward`, the statistic sets of the MSD
-thesis (001 eqs. 2.20–2.22) in :mod:`analysis.normalization.sets`.
+live in :mod:`cnnbench.analysis.normalization.backward`, the statistic sets of the MSD
+thesis (001 eqs. 2.20–2.22) in :mod:`cnnbench.analysis.normalization.sets`.
 
 Layout: ``x`` is ``(m, d)`` — ``m`` examples of a mini-batch (the axis the
 statistics average over) and ``d`` independent units; ``gamma``, ``beta`` are
@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from cnnbench.analysis._validation import ParameterError, as_real
 from torch import Tensor
-
-from analysis._validation import ParameterError, as_real
 
 __all__ = [
     "autograd_trace",

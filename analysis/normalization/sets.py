@@ -12,9 +12,8 @@ axis-based kernels tests the definition, not a restatement of it.
 from __future__ import annotations
 
 import torch
+from cnnbench.analysis._validation import ParameterError, as_choice, as_real
 from torch import Tensor
-
-from analysis._validation import ParameterError, as_choice, as_real
 
 __all__ = ["KINDS", "MAX_LITERAL_NUMEL", "msd_input_standardization", "set_normalize"]
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from analysis.claims._core import CheckResult, decided, inconclusive, reading
-from analysis.networks.modules import NETWORKS
-from analysis.receptive.formulas import ReceptiveField, receptive_field
-from analysis.receptive.parse import network_layers, parse_layers
-from analysis.receptive.torch_oracle import gradient_support
+from cnnbench.analysis.claims._core import CheckResult, decided, inconclusive, reading
+from cnnbench.analysis.networks.modules import NETWORKS
+from cnnbench.analysis.receptive.formulas import ReceptiveField, receptive_field
+from cnnbench.analysis.receptive.parse import network_layers, parse_layers
+from cnnbench.analysis.receptive.torch_oracle import gradient_support
 
 
 def _upto(name: str, layer: str):

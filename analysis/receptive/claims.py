@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from analysis.claims._core import Claim
-from analysis.receptive.checks import (
+from cnnbench.analysis.claims._core import Claim
+from cnnbench.analysis.receptive.checks import (
     check_alexnet_rf,
     check_fig26_second_layer,
     check_network_rf,
     check_small_kernels_same_rf,
     check_strides_grow_rf,
 )
-from analysis.seeds import BILICI, PAPER, XU_THESIS
+from cnnbench.analysis.seeds import BILICI, PAPER, XU_THESIS
 
 _DISTILL = "Araujo et al., Distill 2019, receptive fields of modern networks"
 

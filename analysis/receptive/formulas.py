@@ -2,9 +2,9 @@
 
 Closed forms of Araujo, Norris & Sim (2019) for a single-path stack of
 sliding-window layers (convolutions and poolings share the geometry: kernel,
-stride, padding, dilation). :mod:`analysis.receptive.torch_oracle` checks them
+stride, padding, dilation). :mod:`cnnbench.analysis.receptive.torch_oracle` checks them
 against the gradient support of the same stack built in torch;
-:mod:`analysis.receptive.parse` reads a stack from text (``c3s1p1,p2s2``).
+:mod:`cnnbench.analysis.receptive.parse` reads a stack from text (``c3s1p1,p2s2``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analysis._validation import ParameterError, as_choice, as_int
+from cnnbench.analysis._validation import ParameterError, as_choice, as_int
 
 LAYER_KINDS = ("conv", "pool")
 
@@ -189,7 +189,7 @@ def receptive_field(layers: Iterable[RFLayer]) -> ReceptiveField:
 
     Examples
     --------
-    >>> from analysis.receptive.parse import parse_layers
+    >>> from cnnbench.analysis.receptive.parse import parse_layers
     >>> rf = receptive_field(parse_layers("c11s4,p3s2,c5p2,p3s2,c3p1,c3p1,c3p1,p3s2"))
     >>> rf.size, rf.stride, rf.padding
     (195, 32, 64)

@@ -1,4 +1,5 @@
-"""Layer stacks for :mod:`analysis.receptive.formulas`: from text, and from the texts' networks.
+"""Layer stacks for :mod:`cnnbench.analysis.receptive.formulas`, from text and from the
+texts' networks.
 
 Grammar of a layer list (whitespace around tokens is ignored)::
 
@@ -17,9 +18,9 @@ from __future__ import annotations
 
 import re
 
-from analysis._validation import ParameterError
-from analysis.networks.spec import NetworkSpec, infer_shapes
-from analysis.receptive.formulas import RFLayer, rf_layer
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.networks.spec import NetworkSpec, infer_shapes
+from cnnbench.analysis.receptive.formulas import RFLayer, rf_layer
 
 GRAMMAR = (
     "comma-separated tokens: kind 'c' (conv) or 'p' (pool), the kernel, then optional"
@@ -109,7 +110,7 @@ def network_layers(spec: NetworkSpec) -> tuple[tuple[RFLayer, ...], tuple[str, .
 
     Examples
     --------
-    >>> from analysis.networks.modules import NETWORKS
+    >>> from cnnbench.analysis.networks.modules import NETWORKS
     >>> [x.name for x in network_layers(NETWORKS["lenet5"])[0]]
     ['conv1', 'pool1', 'conv2', 'pool2']
     """

@@ -18,9 +18,8 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-
-from analysis._validation import ParameterError, as_choice
-from analysis.receptive.formulas import RFLayer
+from cnnbench.analysis._validation import ParameterError, as_choice
+from cnnbench.analysis.receptive.formulas import RFLayer
 
 # The largest input built: 2**24 float64 elements, 128 MiB (and its gradient as much again).
 MAX_INPUT_ELEMENTS = 2**24
@@ -125,7 +124,7 @@ def gradient_support(stack: Sequence[RFLayer], dims: int = 1) -> GradientSupport
 
     Examples
     --------
-    >>> from analysis.receptive.parse import parse_layers
+    >>> from cnnbench.analysis.receptive.parse import parse_layers
     >>> s = gradient_support(parse_layers("c3p1,p2s2,c3p1"))
     >>> s.size, s.stride, s.padding
     (8, 2, 3)

@@ -1,8 +1,8 @@
 """Checks of the texts' output-size formulas: symbolic proofs plus torch on ``meta``.
 
-Every check returns a :class:`~analysis.claims.CheckResult`. Torch is the
+Every check returns a :class:`~cnnbench.analysis.claims.CheckResult`. Torch is the
 oracle for sizes (``torch_output_size`` on the meta device); sympy for the
-identities (:mod:`analysis.shapes.proofs`).
+identities (:mod:`cnnbench.analysis.shapes.proofs`).
 """
 
 from __future__ import annotations
@@ -14,16 +14,15 @@ from fractions import Fraction
 from functools import cache
 
 import torch
-
-from analysis.claims import CheckResult, Correction, decided, reading
-from analysis.shapes.proofs import (
+from cnnbench.analysis.claims import CheckResult, Correction, decided, reading
+from cnnbench.analysis.shapes.proofs import (
     prove_division_algorithm,
     prove_full_padding,
     prove_half_padding,
     prove_no_overlap_pool,
     prove_texts_conv_forms_agree,
 )
-from analysis.shapes.sweep import torch_output_size
+from cnnbench.analysis.shapes.sweep import torch_output_size
 
 # A small grid of valid settings for the texts' (dilation-free) formulas:
 # widths 1..40, kernels 1..7, strides 1..5, paddings 0..3.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from analysis.claims import claim_factory
-from analysis.seeds import BILICI, FOUNDATIONS, MSD_THESIS, PYTORCH_DOCS, XU_THESIS
-from analysis.shapes.checks import (
+from cnnbench.analysis.claims import claim_factory
+from cnnbench.analysis.seeds import BILICI, FOUNDATIONS, MSD_THESIS, PYTORCH_DOCS, XU_THESIS
+from cnnbench.analysis.shapes.checks import (
     check_bilici_full_padding,
     check_bilici_half_padding,
     check_bilici_no_overlap,
@@ -14,14 +14,14 @@ from analysis.shapes.checks import (
     check_printed_unfloored,
     check_texts_conv_forms_agree,
 )
-from analysis.shapes.texts import (
+from cnnbench.analysis.shapes.texts import (
     check_bilici_conv2_padding,
     check_flatten_count,
     check_network_shapes,
     check_two_filter_volume,
     check_w2_example,
 )
-from analysis.shapes.torch_checks import (
+from cnnbench.analysis.shapes.torch_checks import (
     check_pool_padding_rule,
     check_pytorch_ceil_bare,
     sweep_check,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from analysis.claims import claim_factory
-from analysis.seeds import BILICI, FOUNDATIONS, XU_THESIS
-from analysis.shapes.worked import (
+from cnnbench.analysis.claims import claim_factory
+from cnnbench.analysis.seeds import BILICI, FOUNDATIONS, XU_THESIS
+from cnnbench.analysis.shapes.worked import (
     check_bilici_figure6,
     check_foundations_feature_map,
     check_foundations_parameters,

@@ -2,9 +2,9 @@
 
 Each formula is a plain function of one spatial dimension (the same formula
 applies to height and width separately) and has a sympy twin with floor
-semantics (:mod:`analysis.shapes.symbolic`, re-exported here). Validation
+semantics (:mod:`cnnbench.analysis.shapes.symbolic`, re-exported here). Validation
 refuses exactly the configurations that torch's CPU kernels refuse (2.13,
-found empirically and pinned by the sweeps in :mod:`analysis.shapes.sweep`):
+found empirically and pinned by the sweeps in :mod:`cnnbench.analysis.shapes.sweep`):
 non-integers, sizes/kernels/strides/dilations below 1, negative paddings, a
 window that does not fit the padded input, pooling padding above
 ``kernel // 2``, an ``output_padding`` not smaller than either the stride or
@@ -13,8 +13,8 @@ the dilation, and a transposed output size below 1.
 
 from __future__ import annotations
 
-from analysis._validation import ParameterError, as_int
-from analysis.shapes.symbolic import (
+from cnnbench.analysis._validation import ParameterError, as_int
+from cnnbench.analysis.shapes.symbolic import (
     SYMBOLS,
     conv_output_size_expr,
     conv_transpose_output_size_expr,

@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy
-
-from analysis.shapes.formulas import (
+from cnnbench.analysis.shapes.formulas import (
     conv_output_size_expr,
     conv_transpose_output_size_expr,
     pool_output_size_expr,

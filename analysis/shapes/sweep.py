@@ -1,7 +1,7 @@
 """Exhaustive sweeps of the output-size formulas against torch on the ``meta`` device.
 
 For every configuration of a grid, :func:`sweep` compares what
-:mod:`analysis.shapes.formulas` says (a size, or a refusal) with what torch says on the
+:mod:`cnnbench.analysis.shapes.formulas` says (a size, or a refusal) with what torch says on the
 ``meta`` device (a shape, or an exception). The meta kernels of convolution
 and transposed convolution skip argument checks that the CPU kernels make
 (torch 2.13: they accept a zero kernel, a non-positive stride or dilation,
@@ -26,9 +26,12 @@ from functools import cache
 
 import torch
 import torch.nn.functional as F
-
-from analysis._validation import ParameterError, as_choice
-from analysis.shapes.formulas import conv_output_size, conv_transpose_output_size, pool_output_size
+from cnnbench.analysis._validation import ParameterError, as_choice
+from cnnbench.analysis.shapes.formulas import (
+    conv_output_size,
+    conv_transpose_output_size,
+    pool_output_size,
+)
 
 __all__ = [
     "GRIDS",
@@ -234,7 +237,7 @@ def sweep(
     grid: Mapping[str, tuple] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> SweepResult:
-    """Compare :mod:`analysis.shapes.formulas` with torch on every configuration of a grid.
+    """Compare :mod:`cnnbench.analysis.shapes.formulas` with torch on every configuration of a grid.
 
     Parameters
     ----------

@@ -1,7 +1,8 @@
-"""Sympy forms of the output-size formulas of :mod:`analysis.shapes.formulas` (floor semantics).
+"""Sympy forms (floor semantics) of the output-size formulas of
+:mod:`cnnbench.analysis.shapes.formulas`.
 
 Integer symbols throughout, so that sympy can decide identities between the
-texts' forms (:mod:`analysis.shapes.proofs`) without sampling values.
+texts' forms (:mod:`cnnbench.analysis.shapes.proofs`) without sampling values.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Checks of the texts' worked shapes: networks run layer by layer in torch on ``meta``.
 
-The networks come from :mod:`analysis.networks.modules` (their transcriptions and
+The networks come from :mod:`cnnbench.analysis.networks.modules` (their transcriptions and
 assumptions live there); here each is built, run on a meta tensor (no
 compute), and every layer's output shape is held against the printed one.
 """
@@ -8,12 +8,11 @@ compute), and every layer's output shape is held against the printed one.
 from __future__ import annotations
 
 import torch
+from cnnbench.analysis.claims import CheckResult, Correction, decided, reading
+from cnnbench.analysis.networks.modules import build_network, get_network
+from cnnbench.analysis.shapes.formulas import half_padding, pool_output_size
+from cnnbench.analysis.shapes.sweep import torch_output_size
 from torch import nn
-
-from analysis.claims import CheckResult, Correction, decided, reading
-from analysis.networks.modules import build_network, get_network
-from analysis.shapes.formulas import half_padding, pool_output_size
-from analysis.shapes.sweep import torch_output_size
 
 _SHAPE_PRESERVING = ("act", "bn", "dropout")
 

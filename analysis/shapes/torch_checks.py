@@ -1,6 +1,6 @@
 """Checks of PyTorch's documented output-size rules: exhaustive sweeps and the ceil-mode note.
 
-The sweeps (:func:`analysis.shapes.sweep.sweep`) decide the documented
+The sweeps (:func:`cnnbench.analysis.shapes.sweep.sweep`) decide the documented
 formulas of Conv2d, MaxPool2d, AvgPool2d and ConvTranspose2d, errors
 included; two smaller grids decide the bare "ceil instead of floor" sentence
 and the documented pooling padding range.
@@ -12,10 +12,10 @@ import itertools
 import math
 from collections.abc import Callable
 
-from analysis.claims import CheckResult, Correction, decided, reading
-from analysis.shapes.checks import torch_pool_size
-from analysis.shapes.formulas import pool_output_size
-from analysis.shapes.sweep import sweep
+from cnnbench.analysis.claims import CheckResult, Correction, decided, reading
+from cnnbench.analysis.shapes.checks import torch_pool_size
+from cnnbench.analysis.shapes.formulas import pool_output_size
+from cnnbench.analysis.shapes.sweep import sweep
 
 __all__ = ["check_pool_padding_rule", "check_pytorch_ceil_bare", "sweep_check"]
 
@@ -53,7 +53,8 @@ def check_pytorch_ceil_bare() -> CheckResult:
         f"page's Note excludes; with the Note applied it matches on {corrected_ok}.",
         None if holds else Correction(
             "ceil((H + 2p - d(k-1) - 1)/s) + 1, less 1 when (out-1)*s >= H + p",
-            f"analysis.shapes.formulas.pool_output_size matches torch on {corrected_ok}/{total}"),
+            f"cnnbench.analysis.shapes.formulas.pool_output_size matches torch on "
+            f"{corrected_ok}/{total}"),
         caveat=("Ceil applies subject to the Note on the same MaxPool2d page: a last window that "
                 "would start in the right padding (or beyond the input) is dropped, "
                 "i.e. subtract 1 when (out-1)*s >= H + p.") if bare_ok != total else None,

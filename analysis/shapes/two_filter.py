@@ -17,8 +17,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-
-from analysis.claims import CheckResult, decided, inconclusive
+from cnnbench.analysis.claims import CheckResult, decided, inconclusive
 
 _START, _END = "Input Volume (+pad 1)", "3.2.4"
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "004_two_filter_example.txt"

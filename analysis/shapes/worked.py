@@ -12,12 +12,11 @@ import math
 
 import torch
 import torch.nn.functional as F
+from cnnbench.analysis.claims import CheckResult, Correction, decided, reading, refuted
+from cnnbench.analysis.printed import describe_reading, rounds_to
+from cnnbench.analysis.shapes.two_filter import check_foundations_two_filter_values
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
-
-from analysis.claims import CheckResult, Correction, decided, reading, refuted
-from analysis.printed import describe_reading, rounds_to
-from analysis.shapes.two_filter import check_foundations_two_filter_values
 
 __all__ = [
     "FIG6_INPUT",
@@ -168,7 +167,7 @@ def check_foundations_parameters() -> CheckResult:
 def check_xu_fc_weights() -> CheckResult:
     """003 §2.1.5: a 224x224x3 -> 256 fully connected layer has 38 million weights.
 
-    Decided by the printed-figure rule of :mod:`analysis.printed`: "38 million"
+    Decided by the printed-figure rule of :mod:`cnnbench.analysis.printed`: "38 million"
     stands for [37.5, 38.5) million.
 
     Examples

@@ -1,8 +1,9 @@
-"""The texts' training claims, put to a (smaller) test: see :mod:`analysis.training.experiment`.
+"""The texts' training claims, put to a (smaller) test: see
+:mod:`cnnbench.analysis.training.experiment`.
 
-Every claim reads the same experiment (:func:`analysis.training.experiment.run_experiment`
-on the default :class:`~analysis.training.experiment.TrainConfig`, run once per process and
-cached) and decides by the rules of :mod:`analysis.training.stats`, stated
+Every claim reads the same experiment (:func:`cnnbench.analysis.training.experiment.run_experiment`
+on the default :class:`~cnnbench.analysis.training.experiment.TrainConfig`, run once per process and
+cached) and decides by the rules of :mod:`cnnbench.analysis.training.stats`, stated
 before the results were seen. Caveat in every verdict: 8×8 digits and a
 20-layer fully connected network for 20 epochs, not CIFAR and 33-layer
 Inception (003) or a 6-layer CNN with Adam and U(−1, 1) weights (000).
@@ -12,17 +13,17 @@ from __future__ import annotations
 
 import math
 
-from analysis.activations.taylor import slope_at_zero_plus
-from analysis.claims import CheckResult, Claim, confirmed, inconclusive, reading, refuted
-from analysis.seeds import REGULARIZED_RELU, XU_THESIS
-from analysis.training.experiment import (
+from cnnbench.analysis.activations.taylor import slope_at_zero_plus
+from cnnbench.analysis.claims import CheckResult, Claim, confirmed, inconclusive, reading, refuted
+from cnnbench.analysis.seeds import REGULARIZED_RELU, XU_THESIS
+from cnnbench.analysis.training.experiment import (
     CONFIG_000,
     SIGMOID_STAR_INIT,
     TrainConfig,
     run_experiment,
     training_activation,
 )
-from analysis.training.stats import (
+from cnnbench.analysis.training.stats import (
     CONVERGED_ACC,
     activation_summary,
     curve_summary,
@@ -30,7 +31,7 @@ from analysis.training.stats import (
     relation,
     status,
 )
-from analysis.variance.maps import variance_profile
+from cnnbench.analysis.variance.maps import variance_profile
 
 CAVEAT = ("Smaller setting than the text's: sklearn 8×8 digits, {depth}-layer MLP of width "
           "{width}, Xavier-uniform, SGD lr {lr} momentum {momentum}, {epochs} epochs, {seeds} "
@@ -61,7 +62,7 @@ def predicted_log10_grad_ratio(activation: str, cfg: TrainConfig, input_q: float
 
 
 def _gradient_link(res) -> dict:
-    from analysis.training.experiment import digits_split
+    from cnnbench.analysis.training.experiment import digits_split
 
     input_q = float(digits_split()[0].square().mean())
     out = {}

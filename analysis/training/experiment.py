@@ -28,13 +28,12 @@ from functools import lru_cache
 
 import numpy as np
 import torch
+from cnnbench.analysis._validation import ParameterError, as_choice, as_int, as_real
+from cnnbench.analysis.activations.modules import regularized_relu_factors
+from cnnbench.analysis.activations.registry import ACTIVATIONS, Activation, make_activation
+from cnnbench.analysis.variance.init_schemes import get_init
+from cnnbench.analysis.variance.moments import single_thread
 from torch import nn
-
-from analysis._validation import ParameterError, as_choice, as_int, as_real
-from analysis.activations.modules import regularized_relu_factors
-from analysis.activations.registry import ACTIVATIONS, Activation, make_activation
-from analysis.variance.init_schemes import get_init
-from analysis.variance.moments import single_thread
 
 TRAIN_ACTIVATIONS = ("sigmoid", "sigmoid_star", "tanh", "relu", "leaky_relu", "prelu", "rrelu",
                      "regularized_relu", "sigmoid_star_init")  # fmt: skip

@@ -31,9 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from cnnbench.analysis.training.experiment import ExperimentResult
 from scipy import stats
-
-from analysis.training.experiment import ExperimentResult
 
 CONVERGED_ACC = 0.5  # five times chance (10 classes): learnt something, not noise
 STATUS_MARGIN = 0.05  # accuracy; > the 0.047 per-seed spread between CPU code paths

@@ -1,8 +1,8 @@
 """Checks of 003 §5.5's variance formulas (eqs. 5.20-5.32, 5.35).
 
-Each check returns a :class:`~analysis.claims.CheckResult`. Symbolic checks use
+Each check returns a :class:`~cnnbench.analysis.claims.CheckResult`. Symbolic checks use
 ``sympy.stats``/``integrate``; Monte Carlo checks use
-:func:`analysis.variance.monte_carlo.monte_carlo` on small real torch stacks, with the
+:func:`cnnbench.analysis.variance.monte_carlo.monte_carlo` on small real torch stacks, with the
 tolerance derived there.
 """
 
@@ -12,11 +12,10 @@ import math
 
 import sympy as sp
 import torch
+from cnnbench.analysis.claims import CheckResult, Correction, confirmed, decided, reading
+from cnnbench.analysis.variance.moments import activation_moments, gaussian_expectation
+from cnnbench.analysis.variance.monte_carlo import MonteCarloResult, monte_carlo
 from sympy.stats import E, Normal, Uniform, variance
-
-from analysis.claims import CheckResult, Correction, confirmed, decided, reading
-from analysis.variance.moments import activation_moments, gaussian_expectation
-from analysis.variance.monte_carlo import MonteCarloResult, monte_carlo
 
 # Small stacks for formula checks: wide and shallow, so the draws scatter little.
 SMALL = {"depth": 5, "width": 256, "draws": 24, "batch": 32, "seed": 1}

@@ -7,13 +7,12 @@ import math
 
 import sympy as sp
 import torch
+from cnnbench.analysis.claims import CheckResult, Correction, decided, reading
+from cnnbench.analysis.variance.checks import LIMIT_TOL, SMALL, _mc_summary
+from cnnbench.analysis.variance.maps import fixed_point
+from cnnbench.analysis.variance.moments import activation_moments, gaussian_expectation
+from cnnbench.analysis.variance.monte_carlo import monte_carlo
 from sympy.stats import Laplace, Normal, Uniform, variance
-
-from analysis.claims import CheckResult, Correction, decided, reading
-from analysis.variance.checks import LIMIT_TOL, SMALL, _mc_summary
-from analysis.variance.maps import fixed_point
-from analysis.variance.moments import activation_moments, gaussian_expectation
-from analysis.variance.monte_carlo import monte_carlo
 
 
 def check_eq5_29() -> CheckResult:

@@ -1,17 +1,21 @@
 """Claims about variance propagation and initialisation (003 §5.5, torch's init docs).
 
-Checks live in :mod:`analysis.variance.checks`, :mod:`analysis.variance.gain`
-and :mod:`analysis.variance.grid`; the maps themselves in :mod:`analysis.variance.maps`.
+Checks live in :mod:`cnnbench.analysis.variance.checks` (and ``checks_relu``,
+``gain``, ``grid`` beside it); the maps themselves in
+:mod:`cnnbench.analysis.variance.maps`.
 """
 
 from __future__ import annotations
 
-from analysis.claims import Claim
-from analysis.seeds import PYTORCH_DOCS, XU_THESIS
-from analysis.variance import checks as vc
-from analysis.variance import checks_relu as vr
-from analysis.variance.gain import check_torch_gain_relu_family, check_torch_gain_saturating
-from analysis.variance.grid import check_mc_grid
+from cnnbench.analysis.claims import Claim
+from cnnbench.analysis.seeds import PYTORCH_DOCS, XU_THESIS
+from cnnbench.analysis.variance import checks as vc
+from cnnbench.analysis.variance import checks_relu as vr
+from cnnbench.analysis.variance.gain import (
+    check_torch_gain_relu_family,
+    check_torch_gain_saturating,
+)
+from cnnbench.analysis.variance.grid import check_mc_grid
 
 CLAIMS = (
     Claim("variance.eq5-20-forward", XU_THESIS, "§5.5.1 eq. (5.20)",

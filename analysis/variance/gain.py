@@ -25,12 +25,11 @@ from types import MappingProxyType
 import numpy as np
 import sympy as sp
 import torch
+from cnnbench.analysis.activations.registry import get_activation
+from cnnbench.analysis.claims import CheckResult, decided, inconclusive
+from cnnbench.analysis.variance.maps import fixed_point
+from cnnbench.analysis.variance.moments import activation_moments, gaussian_expectation
 from scipy import optimize
-
-from analysis.activations.registry import get_activation
-from analysis.claims import CheckResult, decided, inconclusive
-from analysis.variance.maps import fixed_point
-from analysis.variance.moments import activation_moments, gaussian_expectation
 
 # How torch names each registered activation for calculate_gain (None: unsupported).
 # PReLU and RReLU have no entry of their own; torch's docs point leaky ReLU-like

@@ -1,7 +1,7 @@
 """Theory against Monte Carlo over a grid of activations × initialisations × geometries.
 
 A run *agrees* when every layer's forward and backward statistic lies within
-the tolerance of :mod:`analysis.variance.monte_carlo` (family-wise ``ALPHA`` shared by
+the tolerance of :mod:`cnnbench.analysis.variance.monte_carlo` (family-wise ``ALPHA`` shared by
 the whole grid, Bonferroni). A run is *uninformative* when some tolerance is
 wider than ``MAX_REL_TOL`` of its prediction: there the draws scatter so much
 (finite-width fluctuations compounding over depth, a heavy right tail) that
@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from analysis.claims import CheckResult, confirmed, inconclusive, refuted
-from analysis.variance.monte_carlo import ALPHA, MAX_REL_TOL, MonteCarloResult, monte_carlo
+from cnnbench.analysis.claims import CheckResult, confirmed, inconclusive, refuted
+from cnnbench.analysis.variance.monte_carlo import ALPHA, MAX_REL_TOL, MonteCarloResult, monte_carlo
 
 GRID_ACTIVATIONS = ("sigmoid", "tanh", "sigmoid_star", "relu", "leaky_relu", "prelu", "rrelu",
                     "regularized_relu", "elu", "gelu")  # fmt: skip

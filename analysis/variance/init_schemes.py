@@ -15,9 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from cnnbench.analysis._validation import as_choice, as_int
 from torch import nn
-
-from analysis._validation import as_choice, as_int
 
 Layer = nn.Linear | nn.Conv2d
 

@@ -11,7 +11,7 @@ independent of the layer's input,
 ``r_l = E[(∂ε/∂h_l)^2] = E[f'(h_l)^2]·fan_out·Var[w]·r_{l+1}``            (backward)
 
 and with ``h_l ~ N(0, q_l)`` (the infinite-width limit) both expectations are
-one-dimensional Gaussian integrals (:mod:`analysis.variance.moments`). The
+one-dimensional Gaussian integrals (:mod:`cnnbench.analysis.variance.moments`). The
 forward map uses the *second moment* ``E[f(h)^2]`` where 003 eq. (5.20) writes
 ``Var[x_l]``; the two differ by ``E[x_l]^2``, which is 1/4 for the sigmoid. The
 backward map assumes the backward weights independent of the forward ones (the
@@ -24,11 +24,14 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from cnnbench.analysis._validation import as_choice, as_int, as_real
+from cnnbench.analysis.variance.init_schemes import layer_sigmas
+from cnnbench.analysis.variance.moments import (
+    MomentFunctions,
+    activation_moments,
+    gaussian_expectation,
+)
 from scipy import optimize
-
-from analysis._validation import as_choice, as_int, as_real
-from analysis.variance.init_schemes import layer_sigmas
-from analysis.variance.moments import MomentFunctions, activation_moments, gaussian_expectation
 
 KINDS = ("mlp", "conv")
 # A map F with |F(q) - q| below this fraction of q at three scales decades apart
@@ -134,7 +137,7 @@ def variance_profile(
     Parameters
     ----------
     activation : a registered elementwise activation name.
-    init : an initialisation of :data:`analysis.variance.init_schemes.INIT_SCHEMES`.
+    init : an initialisation of :data:`cnnbench.analysis.variance.init_schemes.INIT_SCHEMES`.
     depth, width : number of layers ``L`` and features (MLP) or channels (conv).
     kind : ``"mlp"`` or ``"conv"`` (square ``kernel``, circular padding).
     input_q : ``E[x_1^2]`` of the raw input (not passed through ``f``).

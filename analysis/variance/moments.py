@@ -23,9 +23,8 @@ from functools import lru_cache
 
 import numpy as np
 import torch
+from cnnbench.analysis._validation import ParameterError, as_real
 from scipy import integrate, special
-
-from analysis._validation import ParameterError, as_real
 
 TensorFn = Callable[[torch.Tensor], torch.Tensor]
 
@@ -189,7 +188,7 @@ def activation_moments(name: str) -> MomentFunctions:
     >>> round(gaussian_expectation(m.square, 1.0), 12)
     0.5
     """
-    from analysis.activations.registry import get_activation
+    from cnnbench.analysis.activations.registry import get_activation
 
     act = get_activation(name)
     if not act.elementwise or act.expr is None:

@@ -6,7 +6,7 @@ batch of ``N(0, input_q)`` inputs and back-propagated from ``ε = Σ g·x_{L+1}`
 with ``g ~ N(0, 1)`` (so ``Var[∂ε/∂x_{L+1}] = 1``). Per layer and draw we record
 the mean of ``h_l^2`` (forward), of ``f(h_l)`` (the mean eq. 5.20 assumes zero)
 and of ``(∂ε/∂h_l)^2`` (backward), and compare their averages over draws with
-:func:`analysis.variance.maps.variance_profile`.
+:func:`cnnbench.analysis.variance.maps.variance_profile`.
 
 Tolerance (derivation)
 ----------------------
@@ -44,14 +44,13 @@ import math
 from dataclasses import asdict, dataclass
 
 import torch
+from cnnbench.analysis._validation import as_int, as_real
+from cnnbench.analysis.activations.registry import get_activation
+from cnnbench.analysis.variance.init_schemes import get_init
+from cnnbench.analysis.variance.maps import VarianceProfile, variance_profile
+from cnnbench.analysis.variance.moments import single_thread
 from scipy import stats
 from torch import nn
-
-from analysis._validation import as_int, as_real
-from analysis.activations.registry import get_activation
-from analysis.variance.init_schemes import get_init
-from analysis.variance.maps import VarianceProfile, variance_profile
-from analysis.variance.moments import single_thread
 
 # Family-wise false-alarm rate of the per-layer comparisons of one run.
 ALPHA = 0.01
@@ -205,7 +204,7 @@ def monte_carlo(
     Parameters
     ----------
     activation, init, depth, width, kind, kernel, input_q : as
-        :func:`analysis.variance.maps.variance_profile`.
+        :func:`cnnbench.analysis.variance.maps.variance_profile`.
     draws : independent networks (weights, inputs and ``g`` redrawn), ``>= MIN_DRAWS``.
     batch : inputs per draw.
     seed : base seed; draw ``r`` uses ``seed + r`` (torch's global generator,

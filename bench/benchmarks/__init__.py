@@ -1,4 +1,4 @@
-"""The asv suite: thin ``Time<Op>`` classes over :mod:`bench.workloads`.
+"""The asv suite: thin ``Time<Op>`` classes over :mod:`cnnbench.bench.workloads`.
 
 asv imports this package from the working tree and runs it against the
 *benchmarked commit's* installed ``bench`` package; see ``common.py`` for the

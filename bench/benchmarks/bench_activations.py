@@ -69,7 +69,7 @@ class TimeActivationOut:
     """One kernel writing into a preallocated output: what roofline fractions apply to.
 
     ``setup_cache`` measures the machine's ceilings once per commit (copy
-    bandwidth, matrix throughput) with :mod:`bench.roofline`.
+    bandwidth, matrix throughput) with :mod:`cnnbench.bench.roofline`.
     """
 
     params = (ACT_OPS, ACT_SIZES, ACT_DTYPES, DEVICES, THREADS)

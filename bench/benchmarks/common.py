@@ -44,7 +44,7 @@ CALIBRATION_CALLS = 5
 DEVICES = ("cpu", "cuda")
 THREADS = (1, 2) if FULL else (1,)
 # Every registered activation is benchmarked in the full grid; a test checks
-# this list against analysis.activations.registry.ACTIVATIONS (the registry guard).
+# this list against cnnbench.analysis.activations.registry.ACTIVATIONS (the registry guard).
 ALL_ACTIVATIONS = (
     "sigmoid", "tanh", "relu", "leaky_relu", "leaky_relu_xa", "prelu", "rrelu",
     "sigmoid_star", "regularized_relu", "softplus", "softmax", "elu", "gelu", "silu",
@@ -53,7 +53,7 @@ ALL_ACTIVATIONS = (
 ACT_OPS = ALL_ACTIVATIONS if FULL else ("relu", "sigmoid_star")
 ACT_SIZES = ("1M", "32M") if FULL else ("1M",)  # workloads_act.SIZES_FULL keys
 ACT_DTYPES = ("float32", "bfloat16", "float16") if FULL else ("float32",)
-# Cases of bench.workloads_conv's grid: network layers and kernel sweeps.
+# Cases of cnnbench.bench.workloads_conv's grid: network layers and kernel sweeps.
 CONV_LAYERS = (
     ("alexnet/conv1", "alexnet/conv2", "alexnet/conv5", "vgg16/conv1_2", "vgg16/conv3_2",
      "vgg16/conv5_1", "tinynet_a/conv1", "ndsb1/conv2", "mnist_bilici/cnn2", "sweep/k1",
@@ -87,10 +87,10 @@ def require_device(device: str) -> None:
 def api() -> SimpleNamespace:
     """The benchmarked commit's ``bench`` modules, or ``NotImplementedError``."""
     try:
-        from bench import harness, roofline, workloads, workloads_act, workloads_conv
-        from bench.harness import HarnessConfig, measure, measure_cuda
-        from bench.roofline import assess, measure_ceilings
-        from bench.workloads import prepare
+        from cnnbench.bench import harness, roofline, workloads, workloads_act, workloads_conv
+        from cnnbench.bench.harness import HarnessConfig, measure, measure_cuda
+        from cnnbench.bench.roofline import assess, measure_ceilings
+        from cnnbench.bench.workloads import prepare
     except ImportError as exc:  # a commit before the API existed: n/a, not failed
         raise NotImplementedError(f"this commit's bench package lacks {exc.name}: {exc}") from exc
     return SimpleNamespace(
@@ -186,7 +186,7 @@ def ceilings_json(devices=DEVICES) -> dict:
 
     Never None: asv_runner treats a ``None`` cache as "no cache argument" and
     would then call ``setup`` one argument short (seen on a commit without
-    ``bench.roofline``: "setup() missing 1 required positional argument").
+    ``cnnbench.bench.roofline``: "setup() missing 1 required positional argument").
     """
     try:
         a = api()
@@ -206,7 +206,7 @@ def ceilings_json(devices=DEVICES) -> dict:
 
 
 def roofline_of(ceilings: dict, w, median_s: float):
-    """``bench.roofline.assess`` of one result against the cached ceilings."""
+    """``cnnbench.bench.roofline.assess`` of one result against the cached ceilings."""
     if not ceilings or w.device not in ceilings:
         raise NotImplementedError("no measured ceilings for this commit/device")
     a = api()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from analysis.activations.registry import ACTIVATIONS
-from bench.workloads import all_workloads, prepare, select
+from cnnbench.analysis.activations.registry import ACTIVATIONS
+from cnnbench.bench.workloads import all_workloads, prepare, select
 
 _SHORT = all_workloads("short", "cpu")
 FORWARD = select(_SHORT, r"^activation/[^/]+/eager/forward/alloc/float32/cpu/contiguous/1M/")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from bench.workloads import all_workloads, prepare, select
+from cnnbench.bench.workloads import all_workloads, prepare, select
 
 CONV = select(all_workloads("short", "cpu"), r"^(conv|layout)/.*/cpu/.*/ndsb1/conv2/")
 

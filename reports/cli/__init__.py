@@ -5,11 +5,11 @@ typer ``app`` when imported. :data:`COMMANDS` lists them in help order with
 their one-line help, so ``cnnbench --help`` lists every command without
 importing any of them (and so without torch, scipy or sympy): a command's
 module is imported only when that command runs (see
-:class:`reports.cli._app.LazyGroup`). ``tests/reports/test_cli_startup.py``
+:class:`cnnbench.reports.cli._app.LazyGroup`). ``tests/reports/test_cli_startup.py``
 keeps each line here equal to the command's own docstring.
 
 This module imports nothing but the standard library, so that the console
-script (``cnnbench = reports.cli:main``) reaches :func:`main`, and with it the
+script (``cnnbench = cnnbench.reports.cli:main``) reaches :func:`main`, and with it the
 Ctrl-C handling, before anything slow is imported.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sys
 
-# command name -> (module under reports.cli, the first paragraph of its help)
+# command name -> (module under cnnbench.reports.cli, the first paragraph of its help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "Check every claim of the source texts; print verdicts grouped by seed "
               "and family."),
@@ -47,11 +47,11 @@ EXIT_INTERRUPTED = 130  # the shell's code for SIGINT
 
 
 def __getattr__(name: str):
-    if name == "app":  # `from reports.cli import app`: the typer app (tests, embedding)
-        from reports.cli._app import app
+    if name == "app":  # `from cnnbench.reports.cli import app`: the typer app (tests, embedding)
+        from cnnbench.reports.cli._app import app
 
         return app
-    raise AttributeError(f"module 'reports.cli' has no attribute {name!r}")
+    raise AttributeError(f"module 'cnnbench.reports.cli' has no attribute {name!r}")
 
 
 def main() -> None:
@@ -62,7 +62,7 @@ def main() -> None:
     (torch takes seconds), building the command line, printing the result.
     """
     try:
-        from reports.cli._app import app
+        from cnnbench.reports.cli._app import app
 
         app()
     except KeyboardInterrupt:

@@ -10,21 +10,20 @@ from collections.abc import Mapping
 
 import typer
 import typer.main
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.reports.cli import COMMANDS
 from rich.console import Console
 from rich.markup import escape
 from typer._click.exceptions import UsageError  # typer vendors click (0.29)
 from typer.core import TyperCommand, TyperGroup
 
-from analysis._validation import ParameterError
-from reports.cli import COMMANDS
-
 
 class LazyGroup(TyperGroup):
     """The root group: a command's module is imported only when that command runs.
 
-    ``cnnbench --help`` lists :data:`reports.cli.COMMANDS` from their one-line
+    ``cnnbench --help`` lists :data:`cnnbench.reports.cli.COMMANDS` from their one-line
     help, so it imports no command module (and so no torch); ``cnnbench bench``
-    imports ``reports.cli.bench`` and nothing of the other commands.
+    imports ``cnnbench.reports.cli.bench`` and nothing of the other commands.
     """
 
     def list_commands(self, ctx) -> list[str]:
@@ -52,7 +51,7 @@ class LazyGroup(TyperGroup):
 
 def load_command(name: str) -> TyperCommand:
     """Import the module of command ``name`` and return its click command (or group)."""
-    importlib.import_module(f"reports.cli.{COMMANDS[name][0]}")
+    importlib.import_module(f"cnnbench.reports.cli.{COMMANDS[name][0]}")
     return typer.main.get_command(app).commands[name]  # type: ignore[attr-defined]
 
 

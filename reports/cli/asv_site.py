@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from analysis._validation import ParameterError
-from bench.asv_archive import ARCHIVE, archive, restore
-from bench.asv_site import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.bench.asv_archive import ARCHIVE, archive, restore
+from cnnbench.bench.asv_site import (
     ROOT,
     VENDOR_DIR,
     SiteError,
@@ -23,8 +22,8 @@ from bench.asv_site import (
     results_dir_of,
     serve,
 )
-from bench.results_io import ResultsFileError, check_output_dir
-from reports.cli._app import app, console, parameter_error, usage_error
+from cnnbench.bench.results_io import ResultsFileError, check_output_dir
+from cnnbench.reports.cli._app import app, console, parameter_error, usage_error
 
 site_app = typer.Typer(
     help="asv's results and site: the committed history, the site offline (vendored libraries).",
@@ -57,7 +56,7 @@ def _config(config: Path) -> Path:
 
 
 def display_path(path: Path) -> str:
-    from reports.render import display_path as shown
+    from cnnbench.reports.render import display_path as shown
 
     return shown(path)
 

@@ -7,12 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-
-from analysis._validation import ParameterError
-from bench.profiles import PROFILE_ENV, resolve_profile
-from bench.results_io import ResultsFileError, check_output
-from reports.cli._app import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.bench.profiles import PROFILE_ENV, resolve_profile
+from cnnbench.bench.results_io import ResultsFileError, check_output
+from cnnbench.reports.cli._app import (
     EXIT_FAILED,
     EXIT_OK,
     app,
@@ -22,9 +20,11 @@ from reports.cli._app import (
     usage_error,
     within,
 )
+from rich.markup import escape
 
 EXIT_INTERRUPTED = 130  # the shell's code for SIGINT
-# The one default results file, shared with `cnnbench report --bench` (bench.sweep.DEFAULT_OUT).
+# The one default results file, shared with `cnnbench report --bench`
+# (cnnbench.bench.sweep.DEFAULT_OUT).
 DEFAULT_OUT = Path("reports/out/bench.jsonl")
 MAX_BUDGET_S = 60.0  # per workload: the short profile has ~200 workloads (3 h at 60 s)
 NAMES = {"profile": "--profile", "device": "--device", "filter": "--filter",
@@ -100,7 +100,7 @@ def bench(
             raise ParameterError("--force", True, "cannot go with --resume: continue the "
                                  "file or replace it, not both")  # fmt: skip
         if crosscheck:
-            from reports.cli.bench_crosscheck import crosscheck_path
+            from cnnbench.reports.cli.bench_crosscheck import crosscheck_path
 
             check_output("--out", out, create_parent=True)  # its folder receives the file
             check_output("--out", crosscheck_path(out), create_parent=True)
@@ -112,9 +112,9 @@ def bench(
     except ResultsFileError as exc:
         raise usage_error(f"`--out`: {exc}") from None
 
-    from bench.harness import HarnessConfig
-    from bench.sweep import SWEEP_CONFIG
-    from bench.workloads import all_workloads, dedupe, resolve_device, select
+    from cnnbench.bench.harness import HarnessConfig
+    from cnnbench.bench.sweep import SWEEP_CONFIG
+    from cnnbench.bench.workloads import all_workloads, dedupe, resolve_device, select
 
     try:
         dev = resolve_device(device)
@@ -130,7 +130,7 @@ def bench(
             console.print(escape(w.key), soft_wrap=True)
         raise typer.Exit(EXIT_OK)
     if crosscheck:
-        from reports.cli.bench_crosscheck import run_crosscheck
+        from cnnbench.reports.cli.bench_crosscheck import run_crosscheck
 
         run_crosscheck(dev, filter_, chosen, cfg, threads, out)
         raise typer.Exit(EXIT_OK)
@@ -150,8 +150,8 @@ def _refuse_existing(out: Path, resume: bool, force: bool) -> None:
 
 
 def _show(out: Path) -> None:
-    from bench.loaders_bench import load_bench_results
-    from reports.cli.bench_tables import print_comparisons, print_summary
+    from cnnbench.bench.loaders_bench import load_bench_results
+    from cnnbench.reports.cli.bench_tables import print_comparisons, print_summary
 
     try:
         found = load_bench_results(out)
@@ -176,8 +176,8 @@ def _report(outcome, out: Path, chosen, quiet: bool) -> None:
             f"(+{len(outcome.skipped)} from before) in {out}; rerun with --resume"
         )
         raise typer.Exit(EXIT_INTERRUPTED)
-    from bench.loaders_bench import load_bench_results
-    from reports.cli.bench_tables import print_comparisons, print_summary
+    from cnnbench.bench.loaders_bench import load_bench_results
+    from cnnbench.reports.cli.bench_tables import print_comparisons, print_summary
 
     records = list(load_bench_results(out).records)
     if not quiet:
@@ -195,6 +195,7 @@ def _report(outcome, out: Path, chosen, quiet: bool) -> None:
 
 
 def _run_with_progress(chosen, out, prof, dev, threads, resume, force, cfg):
+    from cnnbench.bench.sweep import run_sweep
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -202,8 +203,6 @@ def _run_with_progress(chosen, out, prof, dev, threads, resume, force, cfg):
         TextColumn,
         TimeElapsedColumn,
     )
-
-    from bench.sweep import run_sweep
 
     progress = Progress(
         TextColumn("[bold]bench[/] {task.description}"),

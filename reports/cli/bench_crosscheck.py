@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cnnbench.bench.results_io import write_text_atomic
+from cnnbench.reports.cli._app import console, err_console, usage_error
+from cnnbench.reports.cli.bench_tables import fmt_time
 from rich.markup import escape
 from rich.table import Table
-
-from bench.results_io import write_text_atomic
-from reports.cli._app import console, err_console, usage_error
-from reports.cli.bench_tables import fmt_time
 
 
 def crosscheck_path(out: Path) -> Path:
@@ -19,7 +18,7 @@ def crosscheck_path(out: Path) -> Path:
 def run_crosscheck(dev, filter_, chosen, cfg, threads, out: Path) -> None:
     import json
 
-    from bench.crosscheck import AGREEMENT_TARGET, crosscheck, default_workloads
+    from cnnbench.bench.crosscheck import AGREEMENT_TARGET, crosscheck, default_workloads
 
     if dev != "cpu":
         raise usage_error("`--crosscheck` compares CPU timers; use --device cpu")

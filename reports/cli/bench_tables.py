@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from cnnbench.reports.cli._app import console
 from rich.markup import escape
 from rich.table import Table
-
-from reports.cli._app import console
 
 
 def fmt_time(s: float) -> str:
@@ -31,7 +30,7 @@ def _layout(group: str, w: dict) -> tuple[str, str, str]:
 
 def print_summary(records: list[dict], keys: set[str] | None = None) -> None:
     """One table per section; each cell: median time and % of roofline ('!' = suspect)."""
-    from bench.compare import best_ceilings
+    from cnnbench.bench.compare import best_ceilings
 
     headers = [r for r in records if r.get("type") == "header"]
     best = best_ceilings(records)
@@ -75,8 +74,8 @@ def _reassess(r: dict, best: dict | None) -> dict:
     """The record with its roofline read against the best ceilings of the file."""
     if best is None:
         return r
-    from bench.roofline import Ceilings, assess
-    from bench.workloads import workload_from_json
+    from cnnbench.bench.roofline import Ceilings, assess
+    from cnnbench.bench.workloads import workload_from_json
 
     w = workload_from_json(r["workload"])
     roof = assess(w, r["measurement"]["median"], Ceilings.from_json(best))
@@ -94,8 +93,8 @@ def _cell(r: dict | None) -> str:
 
 def print_comparisons(records: list[dict]) -> None:
     """The issue's headline figures, where the records hold what they need."""
-    from bench.compare import copy_fractions, fused_vs_builtin, layout_ratios
-    from bench.machine import llc_bytes
+    from cnnbench.bench.compare import copy_fractions, fused_vs_builtin, layout_ratios
+    from cnnbench.bench.machine import llc_bytes
 
     cf = copy_fractions(records, llc_bytes())
     if cf:

@@ -8,11 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
-from analysis.claims import (
+from cnnbench.analysis.claims import (
     SEVERITIES,
     ClaimResult,
     Verdict,
@@ -21,8 +17,11 @@ from analysis.claims import (
     run_claims,
     select_claims,
 )
-from bench.results_io import write_json_atomic
-from reports.cli._app import EXIT_FAILED, EXIT_OK, app, console, err_console, usage_error
+from cnnbench.bench.results_io import write_json_atomic
+from cnnbench.reports.cli._app import EXIT_FAILED, EXIT_OK, app, console, err_console, usage_error
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 VERDICT_STYLE = {
     Verdict.CONFIRMED: "green",
@@ -119,8 +118,8 @@ def severity_line(results: list[ClaimResult]) -> str:
 
 def _read_expect(path: Path, option: str = "--expect") -> dict[str, str]:
     """The expectations file, validated (bench.loaders.load_expectations); exit 2 if bad."""
-    from bench.loaders import load_expectations
-    from bench.results_io import ResultsFileError
+    from cnnbench.bench.loaders import load_expectations
+    from cnnbench.bench.results_io import ResultsFileError
 
     try:
         return load_expectations(path)
@@ -131,9 +130,9 @@ def _read_expect(path: Path, option: str = "--expect") -> dict[str, str]:
 def _check_outputs(json_out: Path | None, write_expect: Path | None) -> None:
     """Before any claim runs: both output paths writable (folders are created), and an
     existing --write-expect file readable (it is merged into)."""
-    from analysis._validation import ParameterError
-    from bench.results_io import check_output
-    from reports.cli._app import parameter_error
+    from cnnbench.analysis._validation import ParameterError
+    from cnnbench.bench.results_io import check_output
+    from cnnbench.reports.cli._app import parameter_error
 
     try:
         for option, path in (("--json", json_out), ("--write-expect", write_expect)):

@@ -6,10 +6,9 @@ import json
 from typing import Annotated
 
 import typer
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.reports.cli._app import app, console, parameter_error
 from rich.table import Table
-
-from analysis._validation import ParameterError
-from reports.cli._app import app, console, parameter_error
 
 BASELINE = "alexnet_two_tower"
 
@@ -34,8 +33,8 @@ def complexity(
     AlexNet's MACs; "FlopCounterMode" is torch's own count (2 per MAC).
     Exit 0 on success, 2 for an unknown network name.
     """
-    from analysis.networks.complexity import counted_flops, network_cost
-    from analysis.networks.modules import NETWORKS, get_network, layer_shapes
+    from cnnbench.analysis.networks.complexity import counted_flops, network_cost
+    from cnnbench.analysis.networks.modules import NETWORKS, get_network, layer_shapes
 
     try:
         specs = [get_network(n) for n in (names or list(NETWORKS))]

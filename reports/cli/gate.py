@@ -1,6 +1,6 @@
 """``cnnbench gate``: CI performance gates that catch real regressions.
 
-``gate check`` is the within-run ratio gate (see :mod:`bench.gate`);
+``gate check`` is the within-run ratio gate (see :mod:`cnnbench.bench.gate`);
 ``gate baseline`` re-measures the A/A baseline; ``gate trials`` repeats the
 gate to measure its false-alarm and detection rates.
 
@@ -19,13 +19,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
-
-from analysis._validation import ParameterError
-from bench.gate_spec import BASELINE_PATH, DEFAULT_ROUNDS, GATE_NAMES
-from bench.loaders_bench import load_gate_baseline
-from bench.results_io import ResultsFileError, check_output, write_json_atomic
-from reports.cli._app import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.bench.gate_spec import BASELINE_PATH, DEFAULT_ROUNDS, GATE_NAMES
+from cnnbench.bench.loaders_bench import load_gate_baseline
+from cnnbench.bench.results_io import ResultsFileError, check_output, write_json_atomic
+from cnnbench.reports.cli._app import (
     EXIT_FAILED,
     EXIT_OK,
     app,
@@ -35,6 +33,7 @@ from reports.cli._app import (
     usage_error,
     within,
 )
+from rich.table import Table
 
 MAX_AA_RUNS = 100  # each A/A run measures every workload (~2 s each on a 2-core VM)
 MAX_ROUNDS = 1001  # paired rounds per run; the signed-rank test is decided long before
@@ -103,7 +102,7 @@ def _output(option: str, path: Path | None) -> None:
 
 
 def _warn_if_other_cpu(base) -> None:
-    from bench.machine import cpu_model
+    from cnnbench.bench.machine import cpu_model
 
     here, there = cpu_model(), base.machine.get("cpu")
     if there is not None and there != here:
@@ -164,7 +163,7 @@ def gate_check(
     _output("--json", json_out)
     data = _load(baseline)
     names = _check_names(only, data)
-    from bench.gate_suite import Baseline, run_gate
+    from cnnbench.bench.gate_suite import Baseline, run_gate
 
     base = Baseline.from_json(data)
     _warn_if_other_cpu(base)
@@ -218,7 +217,7 @@ def gate_baseline(
         check_output("--out", out, create_parent=True)
     except ParameterError as exc:
         raise parameter_error(exc) from None
-    from bench.gate_suite import build_baseline
+    from cnnbench.bench.gate_suite import build_baseline
 
     command = (
         "cnnbench gate baseline " + shlex.join(sys.argv[3:])
@@ -266,7 +265,7 @@ def gate_trials(
     _output("--json", json_out)
     data = _load(baseline)
     names = _check_names(only, data)
-    from bench.gate_suite import Baseline, run_gate
+    from cnnbench.bench.gate_suite import Baseline, run_gate
 
     base = Baseline.from_json(data)
     runs = []
@@ -293,4 +292,4 @@ def gate_trials(
 
 
 # the commit-vs-commit gate (`gate asv`, `gate asv-aa`) registers on gate_app
-import reports.cli.gate_asv  # noqa: E402, F401
+import cnnbench.reports.cli.gate_asv  # noqa: E402, F401

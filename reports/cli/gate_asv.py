@@ -7,17 +7,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from analysis._validation import ParameterError, as_real
-from reports.cli._app import console, parameter_error, usage_error
-from reports.cli.gate import gate_app
+from cnnbench.analysis._validation import ParameterError, as_real
+from cnnbench.reports.cli._app import console, parameter_error, usage_error
+from cnnbench.reports.cli.gate import gate_app
 
 MAX_FACTOR = 10.0  # head/base time ratio counted as a regression; above 10 it gates nothing
 
 
 def asv_config(path: Path) -> Path:
     """``--config``, checked with asv's own loader before asv runs (exit 2 when bad)."""
-    from bench.asv_site import SiteError, load_config
+    from cnnbench.bench.asv_site import SiteError, load_config
 
     try:
         load_config(path)
@@ -44,8 +43,8 @@ def gate_asv(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Commit vs commit over `asv continuous`: exit 0 pass, 1 regression confirmed, 2 broken."""
-    from bench.asv_gate import DEFAULT_BENCH, ROOT, load_factor, run_gate
-    from bench.asv_gate_cli import format_result
+    from cnnbench.bench.asv_gate import DEFAULT_BENCH, ROOT, load_factor, run_gate
+    from cnnbench.bench.asv_gate_cli import format_result
 
     try:
         config = asv_config(config or ROOT / "asv.conf.json")
@@ -69,8 +68,8 @@ def gate_asv_aa(
     config: AsvConfig = None,
 ) -> None:  # fmt: skip
     """Record an A/A pair (two commits with identical timed code) for the asv gate's factor."""
-    from bench.asv_gate import DEFAULT_BENCH, ROOT, load_factor
-    from bench.asv_gate_cli import record_aa
+    from cnnbench.bench.asv_gate import DEFAULT_BENCH, ROOT, load_factor
+    from cnnbench.bench.asv_gate_cli import record_aa
 
     try:
         run = record_aa(base, head, bench=bench or DEFAULT_BENCH, machine=machine,

@@ -6,13 +6,12 @@ import json
 from typing import Annotated
 
 import typer
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.reports.cli._app import app, console, parameter_error
 from rich.table import Table
 
-from analysis._validation import ParameterError
-from reports.cli._app import app, console, parameter_error
-
-# analysis.maxdepth.problem.CONSTRAINTS (scipy is imported only when the command runs; a test
-# keeps the two equal)
+# cnnbench.analysis.maxdepth.problem.CONSTRAINTS (scipy is imported only when the command
+# runs; a test keeps the two equal)
 CONSTRAINTS = ("printed", "derived", "edited")
 
 
@@ -43,7 +42,7 @@ def maxdepth(
     program so the optimum can be re-derived with linprog/milp.
     Exit 0 (also when no network is feasible), 2 on bad input.
     """
-    from analysis.maxdepth.problem import solve_max_depth
+    from cnnbench.analysis.maxdepth.problem import solve_max_depth
 
     try:
         sol = solve_max_depth(image, kernel, t, constraints=constraints, integer=integer,

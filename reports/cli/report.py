@@ -7,13 +7,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.bench.asv_archive import ARCHIVE
+from cnnbench.bench.results_io import ResultsFileError, check_output
+from cnnbench.reports.cli._app import (
+    EXIT_FAILED,
+    app,
+    console,
+    err_console,
+    parameter_error,
+    usage_error,
+)
 
-from analysis._validation import ParameterError
-from bench.asv_archive import ARCHIVE
-from bench.results_io import ResultsFileError, check_output
-from reports.cli._app import EXIT_FAILED, app, console, err_console, parameter_error, usage_error
-
-DEFAULT_OUT = Path("reports/out")  # the default results folder (bench.sweep.DEFAULT_OUT's)
+DEFAULT_OUT = Path("reports/out")  # the default results folder (cnnbench.bench.sweep.DEFAULT_OUT's)
 
 
 @app.command()
@@ -71,8 +77,8 @@ def report(
     except ParameterError as exc:
         raise parameter_error(exc) from None
 
-    from reports.render import expectation_diffs, load_check_rows, render_html
-    from reports.sections import ReportInputs, build_sections
+    from cnnbench.reports.render import expectation_diffs, load_check_rows, render_html
+    from cnnbench.reports.sections import ReportInputs, build_sections
 
     inputs = ReportInputs(
         check_json, bench_jsonl, train_json, asv_dir, asv_archive=archive_dir, report_dir=out.parent
@@ -85,7 +91,7 @@ def report(
     rows = load_check_rows(check_json)
     diffs = expectation_diffs(rows, expected)
     html = render_html(rows, sections, generated=generated, diffs=diffs)
-    from bench.results_io import write_text_atomic
+    from cnnbench.bench.results_io import write_text_atomic
 
     write_text_atomic(out, html)
     missing = [m for s in sections for m in s.missing]
@@ -107,9 +113,9 @@ def _validate_inputs(check_json, bench_jsonl, train_json, expect, asv_dir, archi
     A missing results file is fine (the page says which command makes it); a damaged
     one is exit 2 naming its option. Returns the expectations (None when absent).
     """
-    from bench.loaders import load_check_results, load_expectations, load_training_results
-    from bench.loaders_bench import load_asv_result, load_bench_results
-    from reports.history import result_paths
+    from cnnbench.bench.loaders import load_check_results, load_expectations, load_training_results
+    from cnnbench.bench.loaders_bench import load_asv_result, load_bench_results
+    from cnnbench.reports.history import result_paths
 
     checks = (("--check", check_json, load_check_results),
               ("--bench", bench_jsonl, load_bench_results),
@@ -144,7 +150,7 @@ def _validate_inputs(check_json, bench_jsonl, train_json, expect, asv_dir, archi
 
 
 def _browser_check(page: Path, screenshot: Path) -> None:
-    from reports.browser import inspect_page
+    from cnnbench.reports.browser import inspect_page
 
     try:
         seen = inspect_page(page.resolve().as_uri(), screenshot=screenshot)

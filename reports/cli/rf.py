@@ -6,12 +6,11 @@ import json
 from typing import Annotated
 
 import typer
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.receptive.formulas import receptive_field
+from cnnbench.analysis.receptive.parse import GRAMMAR, parse_layers
+from cnnbench.reports.cli._app import app, console, parameter_error, usage_error, within
 from rich.table import Table
-
-from analysis._validation import ParameterError
-from analysis.receptive.formulas import receptive_field
-from analysis.receptive.parse import GRAMMAR, parse_layers
-from reports.cli._app import app, console, parameter_error, usage_error, within
 
 NAMES = {"layers": "LAYERS", "name": "--network"}
 # receptive_field evaluates the closed forms of every prefix: O(n^3) in the layer count
@@ -55,8 +54,8 @@ def rf(
     notes: tuple[str, ...] = ()
     try:
         if network is not None:
-            from analysis.networks.modules import get_network
-            from analysis.receptive.parse import network_layers
+            from cnnbench.analysis.networks.modules import get_network
+            from cnnbench.analysis.receptive.parse import network_layers
 
             stack, notes = network_layers(get_network(network))
         else:
@@ -69,7 +68,7 @@ def rf(
     result = receptive_field(stack)
     out = {"source": network or layers, **result.to_json(), "notes": list(notes)}
     if verify:
-        from analysis.receptive.torch_oracle import gradient_support
+        from cnnbench.analysis.receptive.torch_oracle import gradient_support
 
         try:
             out["torch"] = gradient_support(stack, dims=2).to_json()

@@ -6,10 +6,9 @@ import json
 from typing import Annotated
 
 import typer
+from cnnbench.analysis._validation import ParameterError, as_choice
+from cnnbench.reports.cli._app import app, console, parameter_error, within
 from rich.table import Table
-
-from analysis._validation import ParameterError, as_choice
-from reports.cli._app import app, console, parameter_error, within
 
 NAMES = {"name": "ACTIVATION", "activation": "ACTIVATION"}
 ORDER_REASON = ("sympy's series cost grows superlinearly with the order "
@@ -33,9 +32,8 @@ def series(
     Exit 0 on success, 2 for an unknown or non-elementwise name or a bad order.
     """
     import sympy
-
-    from analysis.activations.registry import ACTIVATIONS
-    from analysis.activations.taylor import MAX_ORDER, expansion, slope_at_zero_plus
+    from cnnbench.analysis.activations.registry import ACTIVATIONS
+    from cnnbench.analysis.activations.taylor import MAX_ORDER, expansion, slope_at_zero_plus
 
     try:
         if name not in ACTIVATIONS:  # offer only those with a series (softmax is not elementwise)

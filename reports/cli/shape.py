@@ -6,9 +6,8 @@ import json
 from typing import Annotated
 
 import typer
-
-from analysis._validation import ParameterError, as_choice
-from reports.cli._app import app, console, parameter_error
+from cnnbench.analysis._validation import ParameterError, as_choice
+from cnnbench.reports.cli._app import app, console, parameter_error
 
 OPS = ("conv", "pool", "convT")
 INT64_MAX = 2**63 - 1
@@ -44,7 +43,7 @@ def shape(
 
     Example: cnnbench shape pool --size 5 --kernel 2 --stride 2 --padding 1 --ceil-mode
     """
-    from analysis.shapes.formulas import (
+    from cnnbench.analysis.shapes.formulas import (
         conv_output_size,
         conv_transpose_output_size,
         pool_output_size,

@@ -8,15 +8,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cnnbench.analysis._validation import ParameterError, as_choice
+from cnnbench.bench.results_io import check_output, write_json_atomic
+from cnnbench.reports.cli._app import app, console, err_console, parameter_error
 from rich.table import Table
 
-from analysis._validation import ParameterError, as_choice
-from bench.results_io import check_output, write_json_atomic
-from reports.cli._app import app, console, err_console, parameter_error
-
-# analysis.training.experiment.SETTINGS (a test checks)
+# cnnbench.analysis.training.experiment.SETTINGS (a test checks)
 SETTING_NAMES = ("deep", "regularized_relu_000")
-TRAIN_SCHEMA = 1  # bench.loaders.TRAIN_SCHEMA: what `cnnbench report --train` reads
+TRAIN_SCHEMA = 1  # cnnbench.bench.loaders.TRAIN_SCHEMA: what `cnnbench report --train` reads
 # The whole experiment: arms x seeds x epochs x depth layer-epochs. The default (9 arms,
 # 5 seeds, 20 epochs, depth 20) is 18000, a few minutes on a 2-core VM; 100000 is about an hour.
 MAX_LAYER_EPOCHS = 100_000
@@ -56,7 +55,7 @@ def train(
         raise parameter_error(exc) from None
     from dataclasses import replace
 
-    from analysis.training.experiment import SETTINGS
+    from cnnbench.analysis.training.experiment import SETTINGS
 
     try:
         base = SETTINGS[setting]
@@ -74,7 +73,7 @@ def train(
     start = time.perf_counter()
     result = _run(config, names)
     seconds = time.perf_counter() - start
-    from analysis.training.stats import activation_summary, curve_summary
+    from cnnbench.analysis.training.stats import activation_summary, curve_summary
 
     summaries = {n: activation_summary(result, n) for n in names}
     _print(config, setting, result, summaries, seconds)
@@ -96,6 +95,7 @@ def train(
 
 
 def _run(config, names):
+    from cnnbench.analysis.training.experiment import run_experiment
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -103,8 +103,6 @@ def _run(config, names):
         TextColumn,
         TimeElapsedColumn,
     )
-
-    from analysis.training.experiment import run_experiment
 
     progress = Progress(
         TextColumn("[bold]training[/] {task.description}"), BarColumn(), MofNCompleteColumn(),

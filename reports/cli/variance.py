@@ -6,11 +6,8 @@ import json
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
-
-from analysis._validation import ParameterError
-from reports.cli._app import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.reports.cli._app import (
     EXIT_FAILED,
     app,
     console,
@@ -19,9 +16,11 @@ from reports.cli._app import (
     usage_error,
     within,
 )
+from rich.markup import escape
+from rich.table import Table
 
-# analysis.variance.init_schemes.INIT_SCHEMES (torch is imported only when the command runs; a test
-# keeps the two equal)
+# cnnbench.analysis.variance.init_schemes.INIT_SCHEMES (torch is imported only when the
+# command runs; a test keeps the two equal)
 INIT_SCHEMES = ("xavier_uniform", "xavier_normal", "kaiming_fan_in", "kaiming_fan_out",
                 "kaiming_uniform", "lecun", "pytorch_default", "uniform_pm1")  # fmt: skip
 INIT_HELP = "One of: " + ", ".join(INIT_SCHEMES) + "."
@@ -62,14 +61,14 @@ def variance(
     Exit 0 on success (and, with --mc, agreement), 1 when --mc disagrees, 2 on bad usage.
     """
     if gains:
-        from analysis.variance.gain import gain_table
+        from cnnbench.analysis.variance.gain import gain_table
 
         _print_gains(json_out, gain_table())
         return
     if activation is None:
         raise usage_error("`--activation` is required (or use --gains)")
-    from analysis.variance.maps import fixed_point, variance_profile
-    from analysis.variance.monte_carlo import monte_carlo
+    from cnnbench.analysis.variance.maps import fixed_point, variance_profile
+    from cnnbench.analysis.variance.monte_carlo import monte_carlo
 
     try:
         _check_sizes(depth, width, draws, batch, seed, kind if mc else None)

@@ -10,10 +10,9 @@ import json
 import subprocess
 
 import pytest
-
-from analysis._validation import ParameterError
-from bench.asv_archive import archive, has_values, on_branch, restore
-from reports.history import asv_history, benchmark_descriptions, current_only
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.bench.asv_archive import archive, has_values, on_branch, restore
+from cnnbench.reports.history import asv_history, benchmark_descriptions, current_only
 
 SUITE = """
 class TimeTiny:
@@ -129,7 +128,7 @@ def test_history_reads_both_folders_and_drops_stale_versions(tiny, tmp_path):
 
 def test_publish_restores_discovers_and_publishes(tiny, tmp_path, monkeypatch):
     """A fresh clone: no .asv at all, only the committed history."""
-    from bench.asv_site import publish
+    from cnnbench.bench.asv_site import publish
 
     dest = tmp_path / "history"
     archive(tiny["results"], dest, "main", tiny["repo"])
@@ -146,9 +145,8 @@ def test_publish_restores_discovers_and_publishes(tiny, tmp_path, monkeypatch):
 
 
 def test_cli_archive_and_restore(tiny, tmp_path):
+    from cnnbench.reports.cli import app
     from typer.testing import CliRunner
-
-    from reports.cli import app
 
     config, dest = str(tiny["repo"] / "asv.conf.json"), tmp_path / "history"
     runner = CliRunner()
@@ -162,9 +160,8 @@ def test_cli_archive_and_restore(tiny, tmp_path):
 
 
 def test_cli_archive_without_results_exits_2(tmp_path):
+    from cnnbench.reports.cli import app
     from typer.testing import CliRunner
-
-    from reports.cli import app
 
     config = tmp_path / "asv.conf.json"
     config.write_text(CONF)

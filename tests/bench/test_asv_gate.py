@@ -11,9 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from analysis._validation import ParameterError
-from bench.asv_gate import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.bench.asv_gate import (
     DEFAULT_FACTOR,
     EXIT_BROKEN,
     EXIT_PASS,
@@ -25,7 +24,7 @@ from bench.asv_gate import (
     run_gate,
     suspects,
 )
-from bench.asv_gate_cli import format_result, record_aa
+from cnnbench.bench.asv_gate_cli import format_result, record_aa
 
 FIX = Path(__file__).parent / "fixtures" / "asv_gate"
 FACTOR = 1.5
@@ -186,7 +185,7 @@ def test_record_aa_refuses_broken_pair(tmp_path):
 def test_rerun_regex_matches_exactly_the_flagged_name(name):
     import re
 
-    from bench.asv_gate import _regex_literal
+    from cnnbench.bench.asv_gate import _regex_literal
 
     rx = _regex_literal(name)
     assert re.fullmatch(rx, name)

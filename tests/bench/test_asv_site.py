@@ -8,9 +8,8 @@ from pathlib import Path
 
 import asv
 import pytest
-
-from analysis._validation import ParameterError
-from bench.asv_site import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.bench.asv_site import (
     _REMOTE_TAG,
     MANIFEST,
     VENDOR_DIR,

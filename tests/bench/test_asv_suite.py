@@ -19,11 +19,10 @@ import time
 import pytest
 import torch
 from asv_runner.benchmarks.mark import SkipNotImplemented
-
-from analysis.activations.registry import ACTIVATIONS
-from bench.benchmarks import bench_activations, bench_conv, common
-from bench.workloads_act import activation_workloads
-from bench.workloads_conv import conv_workloads
+from cnnbench.analysis.activations.registry import ACTIVATIONS
+from cnnbench.bench.benchmarks import bench_activations, bench_conv, common
+from cnnbench.bench.workloads_act import activation_workloads
+from cnnbench.bench.workloads_conv import conv_workloads
 
 MODULES = (bench_activations, bench_conv)
 BENCH_PREFIXES = ("time_", "track_", "peakmem_", "mem_", "timeraw_")
@@ -117,13 +116,13 @@ def test_cuda_combinations_skip_in_setup(cls):
 
 
 def test_old_commit_without_api_is_na_not_failure(monkeypatch):
-    # a commit predating bench.workloads_act: setup raises NotImplementedError (asv: n/a)
-    import bench
+    # a commit predating cnnbench.bench.workloads_act: setup raises NotImplementedError (asv: n/a)
+    import cnnbench.bench
 
     common._grid.cache_clear()
-    monkeypatch.delattr(bench, "workloads_act")
-    monkeypatch.setitem(sys.modules, "bench.workloads_act", None)
-    with pytest.raises(NotImplementedError, match=r"lacks bench\.workloads_act"):
+    monkeypatch.delattr(cnnbench.bench, "workloads_act")
+    monkeypatch.setitem(sys.modules, "cnnbench.bench.workloads_act", None)
+    with pytest.raises(NotImplementedError, match=r"lacks cnnbench\.bench\.workloads_act"):
         common.find_workload("activation", "cpu", op="relu")
     assert common.ceilings_json() == {}  # not None: asv would drop the argument
     common._grid.cache_clear()
@@ -143,21 +142,22 @@ def _in_subprocess(code: str, **env) -> subprocess.CompletedProcess:
 def test_suite_imports_neither_torch_nor_bench_api():
     # asv imports these files against old commits too: the guard lives in setup
     r = _in_subprocess(
-        "import sys, bench.benchmarks.bench_activations, bench.benchmarks.bench_conv;"
-        "print(sorted(m for m in ('torch', 'bench.workloads') if m in sys.modules))"
+        "import sys, cnnbench.bench.benchmarks.bench_activations, "
+        "cnnbench.bench.benchmarks.bench_conv;"
+        "print(sorted(m for m in ('torch', 'cnnbench.bench.workloads') if m in sys.modules))"
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
 
 
 def test_bad_profile_is_refused():
-    r = _in_subprocess("import bench.benchmarks.common", CNNBENCH_PROFILE="medium")
+    r = _in_subprocess("import cnnbench.bench.benchmarks.common", CNNBENCH_PROFILE="medium")
     assert r.returncode != 0
     assert "`$CNNBENCH_PROFILE`='medium' must be 'short' or 'full'" in r.stderr
 
 
 def test_full_profile_axes_exist_in_the_workload_grid():
-    r = _in_subprocess("import json; from bench.benchmarks import common as c;"
+    r = _in_subprocess("import json; from cnnbench.bench.benchmarks import common as c;"
                        "print(json.dumps([c.ACT_OPS, c.ACT_SIZES, c.CONV_LAYERS, c.THREADS]))",
                        CNNBENCH_PROFILE="full")
     ops, sizes, layers, threads = json.loads(r.stdout)

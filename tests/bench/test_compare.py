@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from bench.compare import copy_fractions, fused_vs_builtin, layout_ratios
-from bench.roofline import Ceilings, assess
-from bench.workloads import all_workloads, select
+from cnnbench.bench.compare import copy_fractions, fused_vs_builtin, layout_ratios
+from cnnbench.bench.roofline import Ceilings, assess
+from cnnbench.bench.workloads import all_workloads, select
 
 LLC = 32 << 20
 CEIL = Ceilings("cpu", {"dram": 10e9, "cache": 50e9}, {"float32": 100e9, "bfloat16": 5e9})
@@ -68,7 +67,7 @@ def test_copy_fraction_only_for_large_preallocated():
 
 
 def test_best_ceilings_take_the_best_of_start_and_end():
-    from bench.compare import best_ceilings
+    from cnnbench.bench.compare import best_ceilings
 
     end = Ceilings("cpu", {"dram": 12e9, "cache": 40e9}, {"float32": 90e9})
     recs = [*_records({}), {"type": "ceilings", "ceilings": end.to_json()}]
@@ -79,7 +78,7 @@ def test_best_ceilings_take_the_best_of_start_and_end():
 
 
 def test_workload_json_roundtrip():
-    from bench.workloads import workload_from_json
+    from cnnbench.bench.workloads import workload_from_json
 
     for w in all_workloads("short", "cpu")[::17]:
         assert workload_from_json(w.to_json()) == w

@@ -18,10 +18,10 @@ SECONDS_PER_WORKLOAD = 0.25  # writer A runs ~6 s after its header, B needs ~3 s
 WRITER_A = f"""
 import sys, time
 from pathlib import Path
-from bench.harness import Measurement
-from bench.roofline import Ceilings
-from bench.sweep import run_sweep
-from bench.workloads import Prepared, all_workloads
+from cnnbench.bench.harness import Measurement
+from cnnbench.bench.roofline import Ceilings
+from cnnbench.bench.sweep import run_sweep
+from cnnbench.bench.workloads import Prepared, all_workloads
 
 def measure(p):
     time.sleep({SECONDS_PER_WORKLOAD})

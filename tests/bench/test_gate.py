@@ -12,15 +12,14 @@ import math
 
 import numpy as np
 import pytest
-
-from bench.gate import (
+from cnnbench.bench.gate import (
     MIN_TOL,
     BaselineEntry,
     decide,
     decide_confirmed,
     paired_log_ratios,
 )
-from bench.gate_suite import GATE_WORKLOADS, Baseline, measure_workload
+from cnnbench.bench.gate_suite import GATE_WORKLOADS, Baseline, measure_workload
 
 # Spread of a run-level median log-ratio between A/A runs, and of single paired
 # samples within a run, as seen on this 2-core VM (order of magnitude).
@@ -132,7 +131,7 @@ def test_every_gate_workload_runs_plain_and_injected(w):
 def test_neighbour_process_runs_inside_the_block_and_is_gone_after(monkeypatch):
     import subprocess
 
-    import bench.gate_suite as suite
+    import cnnbench.bench.gate_suite as suite
 
     started = []
     real_popen = subprocess.Popen

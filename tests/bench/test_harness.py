@@ -7,11 +7,10 @@ import math
 import numpy as np
 import pytest
 import torch
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.bench import stats
+from cnnbench.bench.harness import HarnessConfig, Measurement, measure
 from scipy import stats as sps
-
-from analysis._validation import ParameterError
-from bench import stats
-from bench.harness import HarnessConfig, Measurement, measure
 
 
 class FakeClock:
@@ -159,7 +158,7 @@ def test_stats_reject_empty_samples():
 def test_cuda_events_agree_with_synchronised_wall_clock():
     import time
 
-    from bench.harness import measure_cuda
+    from cnnbench.bench.harness import measure_cuda
 
     cycles = 10_000_000  # a spin kernel of a few ms
     m = measure_cuda(lambda: torch.cuda._sleep(cycles), HarnessConfig(budget_s=0.5),
@@ -175,7 +174,7 @@ def test_cuda_events_agree_with_synchronised_wall_clock():
 
 @pytest.mark.gpu
 def test_cuda_l2_flush_buffer_exceeds_l2_and_graph_replay_runs():
-    from bench.harness import l2_flush_buffer, measure_cuda
+    from cnnbench.bench.harness import l2_flush_buffer, measure_cuda
 
     l2 = torch.cuda.get_device_properties(0).L2_cache_size
     assert l2_flush_buffer().numel() >= 2 * l2

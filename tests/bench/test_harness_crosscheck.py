@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from bench.crosscheck import Agreement, crosscheck, default_workloads
-from bench.harness import HarnessConfig
+from cnnbench.bench.crosscheck import Agreement, crosscheck, default_workloads
+from cnnbench.bench.harness import HarnessConfig
 
 
 def test_default_crosscheck_set_has_at_least_ten_workloads():

@@ -1,37 +1,36 @@
-"""bench.loaders / bench.loaders_bench: each file kind's schema, kept in step with its writer."""
+"""cnnbench.bench.loaders and loaders_bench: each file kind's schema, in step with its writer."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-
-from bench.loaders import (
+from cnnbench.bench.loaders import (
     TRAIN_SCHEMA,
     load_check_results,
     load_expectations,
     load_training_results,
 )
-from bench.loaders_bench import WORKLOAD, load_asv_result, load_bench_results
-from bench.results_io import ResultsFileError
+from cnnbench.bench.loaders_bench import WORKLOAD, load_asv_result, load_bench_results
+from cnnbench.bench.results_io import ResultsFileError
 
 
 def test_workload_schema_is_workload_to_json():
-    from bench.workloads import all_workloads
+    from cnnbench.bench.workloads import all_workloads
 
     assert set(WORKLOAD) == set(all_workloads("short", "cpu")[0].to_json())
 
 
 def test_train_schema_and_settings_match_the_command():
-    from analysis.training.experiment import SETTINGS
-    from reports.cli import train
+    from cnnbench.analysis.training.experiment import SETTINGS
+    from cnnbench.reports.cli import train
 
     assert train.TRAIN_SCHEMA == TRAIN_SCHEMA and train.SETTING_NAMES == tuple(SETTINGS)
 
 
 def test_severities_are_the_registrys():
-    from analysis.claims import SEVERITIES as REGISTRY
-    from bench.loaders import SEVERITIES
+    from cnnbench.analysis.claims import SEVERITIES as REGISTRY
+    from cnnbench.bench.loaders import SEVERITIES
 
     assert SEVERITIES == tuple(REGISTRY)
 
@@ -146,7 +145,7 @@ def test_asv_result_messages(tmp_path, change, message):
 
 
 def test_benchmarks_json_must_be_an_object(tmp_path):
-    from reports.history import benchmark_descriptions
+    from cnnbench.reports.history import benchmark_descriptions
 
     path = tmp_path / "benchmarks.json"
     path.write_text("[1]")

@@ -1,4 +1,4 @@
-"""bench.results_io: output checks, atomic JSON, the write lock, JSON Lines appends."""
+"""cnnbench.bench.results_io: output checks, atomic JSON, the write lock, JSON Lines appends."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import json
 import os
 
 import pytest
-
-from analysis._validation import ParameterError
-from bench.results_io import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.bench.results_io import (
     FileLockedError,
     JsonlAppender,
     WriteLock,
@@ -131,7 +130,7 @@ def test_a_lock_whose_holder_has_not_written_yet_says_so(tmp_path):
 
 
 def test_check_output_dir_refuses_a_file_and_creates_a_folder(tmp_path):
-    from bench.results_io import check_output_dir
+    from cnnbench.bench.results_io import check_output_dir
 
     (tmp_path / "f").write_text("x")
     with pytest.raises(ParameterError, match="is a file, not a folder"):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from bench.harness import HarnessConfig
-from bench.roofline import Ceilings, assess, measure_ceilings
-from bench.workloads import all_workloads, select
+from cnnbench.bench.harness import HarnessConfig
+from cnnbench.bench.roofline import Ceilings, assess, measure_ceilings
+from cnnbench.bench.workloads import all_workloads, select
 
 LLC = 32 << 20
 CEIL = Ceilings("cpu", {"dram": 10e9, "cache": 50e9}, {"float32": 100e9, "bfloat16": 5e9})

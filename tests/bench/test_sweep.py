@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from bench.harness import Measurement
-from bench.results_io import ResultsFileError
-from bench.roofline import Ceilings
-from bench.sweep import done_keys, read_records, run_sweep
-from bench.workloads import Prepared, WorkloadError, all_workloads
+from cnnbench.bench.harness import Measurement
+from cnnbench.bench.results_io import ResultsFileError
+from cnnbench.bench.roofline import Ceilings
+from cnnbench.bench.sweep import done_keys, read_records, run_sweep
+from cnnbench.bench.workloads import Prepared, WorkloadError, all_workloads
 
 CEIL = Ceilings("cpu", {"dram": 10e9, "cache": 50e9}, {"float32": 100e9, "bfloat16": 5e9})
 WS = all_workloads("short", "cpu")[:6]
@@ -127,7 +126,7 @@ def test_resume_refuses_a_bad_line_in_the_middle(tmp_path):
 
 def test_resume_refuses_other_settings_naming_each(tmp_path):
     # issue 15: --resume with other --threads/--budget mixed two runs in one table
-    from bench.harness import HarnessConfig
+    from cnnbench.bench.harness import HarnessConfig
 
     out = tmp_path / "r.jsonl"
     run_sweep(WS[:2], out, ceilings=CEIL, measure_fn=fake_measure, prepare_fn=fake_prepare,
@@ -146,7 +145,7 @@ def test_a_second_writer_refuses_naming_the_holder(tmp_path):
     # issue 15: a second `bench --out F` deleted the first's header and rows
     import os
 
-    from bench.results_io import FileLockedError, WriteLock
+    from cnnbench.bench.results_io import FileLockedError, WriteLock
 
     out = tmp_path / "r.jsonl"
     run_sweep(WS[:2], out, ceilings=CEIL, measure_fn=fake_measure, prepare_fn=fake_prepare)
@@ -174,7 +173,7 @@ def test_failed_check_is_recorded_not_timed(tmp_path):
 
 @pytest.mark.parametrize("w", WS[:1], ids=lambda w: w.key)
 def test_real_sweep_of_one_small_workload(tmp_path, w):
-    from bench.harness import HarnessConfig
+    from cnnbench.bench.harness import HarnessConfig
 
     out = tmp_path / "r.jsonl"
     cfg = HarnessConfig(budget_s=0.05, warmup_s=0.0, min_samples=3)

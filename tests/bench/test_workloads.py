@@ -6,13 +6,11 @@ import dataclasses
 
 import pytest
 import torch
-from torch.utils.flop_counter import FlopCounterMode
-
-from analysis._validation import ParameterError
-from analysis.activations.registry import ACTIVATIONS
-from analysis.networks.modules import conv_layers
-from bench import workloads_act, workloads_conv
-from bench.workloads import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.activations.registry import ACTIVATIONS
+from cnnbench.analysis.networks.modules import conv_layers
+from cnnbench.bench import workloads_act, workloads_conv
+from cnnbench.bench.workloads import (
     PROFILE_ENV,
     WorkloadError,
     all_workloads,
@@ -23,6 +21,7 @@ from bench.workloads import (
     resolve_profile,
     select,
 )
+from torch.utils.flop_counter import FlopCounterMode
 
 # Activation correctness does not depend on size: run each on a small tensor.
 SMALL_ACT_ELEMENTS = 4096
@@ -164,7 +163,7 @@ def test_cuda_grid_includes_float16_and_runs_smallest():
 
 
 def test_triton_path_imports_and_is_absent_from_cpu_grid():
-    from bench import triton_kernels
+    from cnnbench.bench import triton_kernels
 
     cpu_impls = {w.impl for w in all_workloads("full", "cpu")}
     assert "triton_out" not in cpu_impls
@@ -176,7 +175,7 @@ def test_triton_path_imports_and_is_absent_from_cpu_grid():
 @pytest.mark.gpu
 @pytest.mark.parametrize("name", ["sigmoid_star", "regularized_relu", "rrelu"])
 def test_triton_kernels_match_float64(name):
-    from bench.triton_kernels import HAVE_TRITON
+    from cnnbench.bench.triton_kernels import HAVE_TRITON
 
     if not HAVE_TRITON:
         pytest.skip("triton is not installed with this CUDA torch")

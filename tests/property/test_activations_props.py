@@ -6,12 +6,11 @@ import math
 
 import sympy
 import torch
+from cnnbench.analysis.activations.identities import read_counts
+from cnnbench.analysis.activations.modules import LeakyReLUXA, regularized_relu_factors
+from cnnbench.analysis.activations.registry import ACTIVATIONS, X, make_activation
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from analysis.activations.identities import read_counts
-from analysis.activations.modules import LeakyReLUXA, regularized_relu_factors
-from analysis.activations.registry import ACTIVATIONS, X, make_activation
 
 ELEMENTWISE = sorted(n for n, a in ACTIVATIONS.items() if a.elementwise)
 REL_TOL = 1e-12  # float64 torch kernels vs mpmath at 30 digits, a few ulps

@@ -5,7 +5,7 @@ rational arithmetic (a_i <= z / ((k-1) 2^(i-1)) holds for any network whose
 receptive field fits the image, so the enumeration is complete); the
 "derived" version is enumerated against the text's definitions measured on
 the real layer stack (receptive field of each stage's last conv from
-:mod:`analysis.receptive.formulas`, c-value = k*2^(l-1)/RF), not against the
+:mod:`cnnbench.analysis.receptive.formulas`, c-value = k*2^(l-1)/RF), not against the
 program's matrices. LP relaxations: every vertex of the polytope.
 """
 
@@ -16,13 +16,12 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from cnnbench.analysis.maxdepth.checks import stage_stack
+from cnnbench.analysis.maxdepth.problem import make_problem, solve_max_depth
+from cnnbench.analysis.receptive.formulas import receptive_field
+from cnnbench.analysis.receptive.parse import parse_layers
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from analysis.maxdepth.checks import stage_stack
-from analysis.maxdepth.problem import make_problem, solve_max_depth
-from analysis.receptive.formulas import receptive_field
-from analysis.receptive.parse import parse_layers
 
 
 def _printed_ok(a, z, k, t) -> bool:

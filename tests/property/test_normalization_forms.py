@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from cnnbench.analysis.normalization.backward import bilici_backward, xu_backward
+from cnnbench.analysis.normalization.forward import bilici_forward, foundations_forward, xu_forward
+from cnnbench.analysis.normalization.sets import set_normalize
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
-from analysis.normalization.backward import bilici_backward, xu_backward
-from analysis.normalization.forward import bilici_forward, foundations_forward, xu_forward
-from analysis.normalization.sets import set_normalize
 
 REL_TOL = 1e-9  # float64 BN gradients; measured worst ~1e-13 over the claim grid
 
@@ -43,7 +42,7 @@ def _close(got, want, scale=None):
 
 def _dx_scale(x, gamma, eps, grad_out):
     # dL/dx sums terms of size |gamma||dL/dy|/sigma that cancel for tiny m (see
-    # analysis.normalization.checks.input_grad_scale); compare at that scale.
+    # cnnbench.analysis.normalization.checks.input_grad_scale); compare at that scale.
     root = torch.sqrt(x.var(0, correction=0) + eps)
     return ((gamma.abs() / root).max() * grad_out.abs().max()).item()
 

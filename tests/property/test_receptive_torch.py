@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from cnnbench.analysis.receptive.formulas import RFLayer, receptive_field, rf_layer
+from cnnbench.analysis.receptive.parse import parse_layers
+from cnnbench.analysis.receptive.torch_oracle import gradient_support
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from analysis.receptive.formulas import RFLayer, receptive_field, rf_layer
-from analysis.receptive.parse import parse_layers
-from analysis.receptive.torch_oracle import gradient_support
 
 
 @st.composite

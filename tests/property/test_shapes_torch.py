@@ -1,4 +1,5 @@
-"""Hypothesis: analysis.shapes.formulas against torch's real CPU kernels (and meta in-domain).
+"""Hypothesis: cnnbench.analysis.shapes.formulas against torch's real CPU kernels (and meta
+in-domain).
 
 Oracle: torch refuses a configuration when its 2-D CPU kernel or its 1-D CPU
 kernel raises (the 2-D transposed convolution has a oneDNN path that skips the
@@ -10,12 +11,15 @@ from __future__ import annotations
 
 import pytest
 import torch
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.shapes.formulas import (
+    conv_output_size,
+    conv_transpose_output_size,
+    pool_output_size,
+)
+from cnnbench.analysis.shapes.sweep import torch_output_size
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from analysis._validation import ParameterError
-from analysis.shapes.formulas import conv_output_size, conv_transpose_output_size, pool_output_size
-from analysis.shapes.sweep import torch_output_size
 
 OURS = {
     "conv": conv_output_size,

@@ -1,6 +1,6 @@
 """Theory against Monte Carlo on real torch networks, where the theory's assumptions hold.
 
-Tolerances are derived in :mod:`analysis.variance.monte_carlo` (Student-t over independent
+Tolerances are derived in :mod:`cnnbench.analysis.variance.monte_carlo` (Student-t over independent
 network draws, Bonferroni over layers); runs are seeded, so each example is
 reproducible.
 """
@@ -8,10 +8,9 @@ reproducible.
 from __future__ import annotations
 
 import pytest
+from cnnbench.analysis.variance.monte_carlo import monte_carlo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from analysis.variance.monte_carlo import monte_carlo
 
 HOMOGENEOUS = ("relu", "leaky_relu", "prelu", "rrelu", "regularized_relu")
 INITS = ("xavier_uniform", "xavier_normal", "kaiming_fan_in", "kaiming_fan_out", "lecun",
@@ -42,7 +41,7 @@ def test_relu_family_theory_is_exact_at_finite_width(activation, init, width, se
 def test_deep_stack_agrees_with_theory(activation, init, kind, width):
     # source: 003 §5.5.1 eqs. (5.18)-(5.22) at depth 30 (the acceptance setting). ReLU-family
     # stacks are left out here: at depth 30 their draws scatter log-normally (tolerance above
-    # 50 % of q at width 256), see analysis.variance.grid; their exactness is tested above.
+    # 50 % of q at width 256), see cnnbench.analysis.variance.grid; their exactness is tested above.
     draws, batch = (16, 4) if kind == "conv" else (16, 32)
     r = monte_carlo(activation, init, depth=30, width=width, kind=kind, draws=draws,
                     batch=batch, seed=3)  # fmt: skip

@@ -2,7 +2,7 @@
 
 A throwaway git repository with a two-benchmark suite gets two commits
 measured by asv (``-E existing``, no env build), ``asv publish`` writes the
-site, :func:`bench.asv_site.make_offline` vendors the CDN libraries, and
+site, :func:`cnnbench.bench.asv_site.make_offline` vendors the CDN libraries, and
 headless Chromium opens the grid, the list (stupidtable), a graph (flot) and
 the regressions page: no console errors, no failed requests. The same site
 with its CDN URLs pointed at a closed local port is the negative control: the
@@ -20,8 +20,7 @@ import threading
 from pathlib import Path
 
 import pytest
-
-from bench.asv_site import _REMOTE_TAG, make_offline
+from cnnbench.bench.asv_site import _REMOTE_TAG, make_offline
 
 REQUIRE_BROWSER = os.environ.get("CI") == "true"
 
@@ -52,7 +51,7 @@ CONF = """{"version": 1, "project": "tiny", "project_url": "https://example.inva
 @pytest.fixture(scope="module")
 def browser():
     try:
-        from reports.browser import chromium_path, inspect_page
+        from cnnbench.reports.browser import chromium_path, inspect_page
     except ImportError as exc:  # playwright missing
         pytest.skip(f"browser driver unavailable: {exc}")
     if chromium_path() is None:

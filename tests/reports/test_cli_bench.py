@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cnnbench.bench.sweep as sweep_mod
 import pytest
 import torch
+from cnnbench.bench.harness import Measurement
+from cnnbench.bench.roofline import Ceilings
+from cnnbench.bench.sweep import done_keys, read_records
+from cnnbench.reports.cli import app
 from typer.testing import CliRunner
-
-import bench.sweep as sweep_mod
-from bench.harness import Measurement
-from bench.roofline import Ceilings
-from bench.sweep import done_keys, read_records
-from reports.cli import app
 
 runner = CliRunner()
 CEIL = Ceilings("cpu", {"dram": 10e9, "cache": 50e9}, {"float32": 100e9, "bfloat16": 5e9})
@@ -108,9 +107,9 @@ def test_bench_and_report_share_one_default_results_file():
     # issue 15: bench wrote results/bench.jsonl while report read reports/out/bench.jsonl
     import inspect
 
-    from bench.sweep import DEFAULT_OUT
-    from reports.cli import bench as bench_cmd
-    from reports.cli import report as report_cmd
+    from cnnbench.bench.sweep import DEFAULT_OUT
+    from cnnbench.reports.cli import bench as bench_cmd
+    from cnnbench.reports.cli import report as report_cmd
 
     report_default = inspect.signature(report_cmd.report).parameters["bench_jsonl"].default
     bench_default = inspect.signature(bench_cmd.bench).parameters["out"].default

@@ -9,9 +9,8 @@ from __future__ import annotations
 import socket
 
 import pytest
+from cnnbench.reports.cli import app
 from typer.testing import CliRunner
-
-from reports.cli import app
 
 runner = CliRunner()
 
@@ -127,7 +126,7 @@ def test_asv_site_serve_without_a_site_says_publish_first(tmp_path):
 def test_asv_failing_is_a_named_error_not_a_traceback(tmp_path, monkeypatch):
     import subprocess
 
-    from bench.asv_site import SiteError, _asv
+    from cnnbench.bench.asv_site import SiteError, _asv
 
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 3))
     with pytest.raises(SiteError, match=r"`asv publish` failed \(exit 3\)"):
@@ -137,7 +136,7 @@ def test_asv_failing_is_a_named_error_not_a_traceback(tmp_path, monkeypatch):
 def test_npm_missing_is_a_named_error_not_a_traceback(tmp_path, monkeypatch):
     import subprocess
 
-    from bench.asv_site import SiteError, fetch_from_npm, load_manifest
+    from cnnbench.bench.asv_site import SiteError, fetch_from_npm, load_manifest
 
     def no_npm(*a, **k):
         raise FileNotFoundError(2, "No such file or directory", "npm")

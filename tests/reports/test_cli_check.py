@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from cnnbench.analysis.claims import Claim, confirmed, reading, refuted
+from cnnbench.analysis.seeds import BILICI, XU_THESIS
+from cnnbench.reports.cli import app
+from cnnbench.reports.cli import check as check_cmd
 from typer.testing import CliRunner
-
-from analysis.claims import Claim, confirmed, reading, refuted
-from analysis.seeds import BILICI, XU_THESIS
-from reports.cli import app
-from reports.cli import check as check_cmd
 
 runner = CliRunner()
 

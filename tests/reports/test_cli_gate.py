@@ -6,11 +6,10 @@ import json
 import math
 
 import pytest
+from cnnbench.bench.gate import BaselineEntry
+from cnnbench.bench.gate_suite import Baseline
+from cnnbench.reports.cli import app
 from typer.testing import CliRunner
-
-from bench.gate import BaselineEntry
-from bench.gate_suite import Baseline
-from reports.cli import app
 
 runner = CliRunner()
 
@@ -44,7 +43,7 @@ def test_gate_unknown_workload_exits_2(tmp_path):
 
 
 def _fake_measure(monkeypatch, log_ratio):
-    import bench.gate_suite as suite
+    import cnnbench.bench.gate_suite as suite
 
     values = [log_ratio + 0.01 * (i % 3) for i in range(7)]
     monkeypatch.setattr(suite, "measure_workload", lambda w, extra=0.0, rounds=7: values)
@@ -77,8 +76,8 @@ def test_asv_site_offline_on_a_folder_without_a_site_exits_2(tmp_path):
 
 
 def test_gate_asv_exit_code_is_the_gates(monkeypatch):
-    import bench.asv_gate as asv_gate
-    import bench.asv_gate_cli as asv_gate_cli
+    import cnnbench.bench.asv_gate as asv_gate
+    import cnnbench.bench.asv_gate_cli as asv_gate_cli
 
     class Result:
         exit_code = 1
@@ -137,7 +136,7 @@ DAMAGED = {
 def test_gate_damaged_baseline_fails_closed_with_exit_2(tmp_path, monkeypatch, form):
     # issue 15: `"entries": []` printed "gate passed" (exit 0), NaN medians showed "ok",
     # and a corrupt/empty baseline crashed with exit 1, the code of a confirmed regression
-    import bench.gate_suite as suite
+    import cnnbench.bench.gate_suite as suite
 
     monkeypatch.setattr(suite, "measure_workload", lambda *a, **k: pytest.fail("measured"))
     content, message = DAMAGED[form]
@@ -158,8 +157,8 @@ def test_gate_baseline_that_is_a_directory_exits_2(tmp_path):
 
 
 def test_the_committed_baseline_is_valid():
-    from bench.gate_spec import BASELINE_PATH, GATE_NAMES
-    from bench.loaders_bench import load_gate_baseline
+    from cnnbench.bench.gate_spec import BASELINE_PATH, GATE_NAMES
+    from cnnbench.bench.loaders_bench import load_gate_baseline
 
     assert [e["name"] for e in load_gate_baseline(BASELINE_PATH)["entries"]] == list(GATE_NAMES)
 

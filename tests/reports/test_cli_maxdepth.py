@@ -6,10 +6,9 @@ import json
 
 import numpy as np
 import pytest
+from cnnbench.reports.cli import app
 from scipy.optimize import Bounds, LinearConstraint, milp
 from typer.testing import CliRunner
-
-from reports.cli import app
 
 runner = CliRunner()
 

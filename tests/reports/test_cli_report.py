@@ -12,10 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
+from cnnbench.reports.cli import app
+from cnnbench.reports.render import Section
 from typer.testing import CliRunner
-
-from reports.cli import app
-from reports.render import Section
 
 runner = CliRunner()
 HERE = Path(__file__).parent
@@ -24,7 +23,7 @@ HERE = Path(__file__).parent
 @pytest.fixture
 def cheap_sections(monkeypatch):
     """The theory figures and the asv history take ~40 s; they are not what is tested here."""
-    import reports.sections as sections
+    import cnnbench.reports.sections as sections
 
     monkeypatch.setattr(sections, "theory_section", lambda i: Section("theory", "Theory", "x"))
     monkeypatch.setattr(sections, "history_section", lambda i: Section("history", "History", "x"))
@@ -82,7 +81,7 @@ CASES = [(opt, c, m) for opt, cases in DAMAGED.items() for c, m in cases]
                          ids=[f"{o}-{i}" for i, (o, _, _) in enumerate(CASES)])  # fmt: skip
 def test_a_damaged_input_is_exit_2_before_anything_is_drawn(tmp_path, monkeypatch, option,
                                                             content, message):  # fmt: skip
-    import reports.sections as sections
+    import cnnbench.reports.sections as sections
 
     monkeypatch.setattr(sections, "build_sections", lambda *a, **k: pytest.fail("drew"))
     bad = tmp_path / "bad"
@@ -95,7 +94,7 @@ def test_a_damaged_input_is_exit_2_before_anything_is_drawn(tmp_path, monkeypatc
 
 
 def test_one_corrupt_asv_result_file_is_named(tmp_path, monkeypatch):
-    import reports.sections as sections
+    import cnnbench.reports.sections as sections
 
     monkeypatch.setattr(sections, "build_sections", lambda *a, **k: pytest.fail("drew"))
     box = tmp_path / "asv" / "box"
@@ -109,7 +108,7 @@ def test_one_corrupt_asv_result_file_is_named(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("where", ["directory", "unwritable-folder", "is-the-check-input"])
 def test_an_out_that_cannot_be_written_is_refused_before_the_work(tmp_path, monkeypatch, where):
-    import reports.sections as sections
+    import cnnbench.reports.sections as sections
 
     monkeypatch.setattr(sections, "build_sections", lambda *a, **k: pytest.fail("drew"))
     out = {"directory": str(tmp_path), "unwritable-folder": "/proc/cnnbench/report.html",
@@ -122,7 +121,7 @@ def test_an_out_that_cannot_be_written_is_refused_before_the_work(tmp_path, monk
 
 
 def test_screenshot_path_is_checked_before_the_work(tmp_path, monkeypatch):
-    import reports.sections as sections
+    import cnnbench.reports.sections as sections
 
     monkeypatch.setattr(sections, "build_sections", lambda *a, **k: pytest.fail("drew"))
     r = _report(tmp_path, "--screenshot", str(tmp_path))
@@ -130,7 +129,7 @@ def test_screenshot_path_is_checked_before_the_work(tmp_path, monkeypatch):
 
 
 def test_an_asv_folder_option_that_is_a_file_is_refused(tmp_path, monkeypatch):
-    import reports.sections as sections
+    import cnnbench.reports.sections as sections
 
     monkeypatch.setattr(sections, "build_sections", lambda *a, **k: pytest.fail("drew"))
     (tmp_path / "asv").write_text("x")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
+from cnnbench.reports.cli import app
 from typer.testing import CliRunner
-
-from reports.cli import app
 
 runner = CliRunner()
 

@@ -6,9 +6,8 @@ import json
 
 import pytest
 import torch
+from cnnbench.reports.cli import app
 from typer.testing import CliRunner
-
-from reports.cli import app
 
 runner = CliRunner()
 

@@ -14,9 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
+from cnnbench.reports.cli import COMMANDS
 from typer.testing import CliRunner
-
-from reports.cli import COMMANDS
 
 runner = CliRunner()
 HEAVY = ("torch", "scipy", "sympy", "pandas", "matplotlib", "numpy")
@@ -39,11 +38,11 @@ def _heavy_after(statements: str) -> list[str]:
 
 
 def test_importing_the_cli_imports_no_heavy_library():
-    assert _heavy_after("import reports.cli\nfrom reports.cli import app") == []
+    assert _heavy_after("import cnnbench.reports.cli\nfrom cnnbench.reports.cli import app") == []
 
 
 def test_help_of_every_command_imports_no_torch():
-    code = ("from typer.testing import CliRunner\nfrom reports.cli import COMMANDS, app\n"
+    code = ("from typer.testing import CliRunner\nfrom cnnbench.reports.cli import COMMANDS, app\n"
             "r = CliRunner()\nfor name in [None, *COMMANDS]:\n"
             "    res = r.invoke(app, ([name] if name else []) + ['--help'])\n"
             "    assert res.exit_code == 0, (name, res.output)")  # fmt: skip
@@ -57,7 +56,7 @@ def test_help_of_every_command_imports_no_torch():
     ids=lambda a: a[0],
 )
 def test_commands_that_need_no_torch_do_not_import_it(args):
-    code = (f"from typer.testing import CliRunner\nfrom reports.cli import app\n"
+    code = (f"from typer.testing import CliRunner\nfrom cnnbench.reports.cli import app\n"
             f"res = CliRunner().invoke(app, {args!r})\nassert res.exit_code == 0, res.output")
     assert "torch" not in _heavy_after(code)
 
@@ -65,7 +64,7 @@ def test_commands_that_need_no_torch_do_not_import_it(args):
 def test_help_answers_quickly_and_lists_every_command():
     start = time.perf_counter()
     done = _python("import sys\nsys.argv = ['cnnbench', '--help']\n"
-                   "from reports.cli import main\nmain()")  # fmt: skip
+                   "from cnnbench.reports.cli import main\nmain()")  # fmt: skip
     seconds = time.perf_counter() - start
     print(f"cnnbench --help: {seconds:.2f} s")
     assert done.returncode == 0, done.stderr
@@ -79,19 +78,19 @@ def _first_paragraph(text: str) -> str:
 
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_help_table_matches_each_commands_docstring(name):
-    from reports.cli._app import load_command
+    from cnnbench.reports.cli._app import load_command
 
     cmd = load_command(name)
     assert _first_paragraph(COMMANDS[name][1]) == _first_paragraph(cmd.help or "")
 
 
 def test_help_constants_match_their_sources():
-    from analysis.maxdepth.problem import CONSTRAINTS
-    from analysis.variance.init_schemes import INIT_SCHEMES
-    from bench import gate_suite, workloads
-    from bench.gate_spec import BASELINE_PATH, DEFAULT_ROUNDS, GATE_NAMES
-    from bench.profiles import PROFILE_ENV
-    from reports.cli import maxdepth, variance
+    from cnnbench.analysis.maxdepth.problem import CONSTRAINTS
+    from cnnbench.analysis.variance.init_schemes import INIT_SCHEMES
+    from cnnbench.bench import gate_suite, workloads
+    from cnnbench.bench.gate_spec import BASELINE_PATH, DEFAULT_ROUNDS, GATE_NAMES
+    from cnnbench.bench.profiles import PROFILE_ENV
+    from cnnbench.reports.cli import maxdepth, variance
 
     assert variance.INIT_SCHEMES == tuple(INIT_SCHEMES)
     assert maxdepth.CONSTRAINTS == CONSTRAINTS
@@ -101,7 +100,7 @@ def test_help_constants_match_their_sources():
 
 
 def test_unknown_command_suggests_the_close_one():
-    res = runner.invoke(__import__("reports.cli", fromlist=["app"]).app, ["shpe"])
+    res = runner.invoke(__import__("cnnbench.reports.cli", fromlist=["app"]).app, ["shpe"])
     assert res.exit_code == 2 and "Did you mean 'shape'?" in res.output
 
 

@@ -11,10 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
+from cnnbench.analysis.claims import AS_STATED, SEVERITIES
+from cnnbench.reports.cli import app
 from typer.testing import CliRunner
-
-from analysis.claims import AS_STATED, SEVERITIES
-from reports.cli import app
 
 EXPECT = Path(__file__).resolve().parents[1] / "expected_verdicts.json"
 

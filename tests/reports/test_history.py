@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from reports.history import (
+from cnnbench.reports.history import (
     asv_history,
     benchmark_descriptions,
     conf_threshold,
@@ -52,14 +52,14 @@ def test_conf_threshold_reads_the_project_config():
 
 
 def _inputs(tmp_path, archive, local):
-    from reports.sections import ReportInputs
+    from cnnbench.reports.sections import ReportInputs
 
     none = tmp_path / "none.json"
     return ReportInputs(none, none, none, local, asv_archive=archive, report_dir=tmp_path)
 
 
 def test_history_section_says_where_its_points_come_from(tmp_path):
-    from reports.history_section import history_section
+    from cnnbench.reports.history_section import history_section
 
     for i in range(3):
         _write(tmp_path, i, 1.0e-3, 2.0e-3)
@@ -80,7 +80,7 @@ def test_history_section_says_where_its_points_come_from(tmp_path):
 
 
 def test_history_section_leaves_out_results_of_edited_benchmarks(tmp_path):
-    from reports.history_section import history_section
+    from cnnbench.reports.history_section import history_section
 
     for i in range(3):
         _write(tmp_path, i, 1.0e-3, 2.0e-3)
@@ -97,7 +97,7 @@ def test_history_section_leaves_out_results_of_edited_benchmarks(tmp_path):
 
 
 def test_history_section_without_any_results_names_the_command(tmp_path):
-    from reports.history_section import history_section
+    from cnnbench.reports.history_section import history_section
 
     section = history_section(_inputs(tmp_path, tmp_path / "a", tmp_path / "b"))
     assert section.figures == () and section.missing == (

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cnnbench.reports.cli import app
 from typer.testing import CliRunner
-
-from reports.cli import app
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,34 +184,34 @@ FILE_CASES = _file_cases()
 @pytest.fixture
 def no_work(monkeypatch):
     """Every expensive entry point fails the test if a bad input lets the work start."""
-    import bench.asv_gate
-    import bench.asv_site
-    import bench.gate_suite
-    import bench.sweep
-    import reports.cli.check
-    import reports.sections
+    import cnnbench.bench.asv_gate
+    import cnnbench.bench.asv_site
+    import cnnbench.bench.gate_suite
+    import cnnbench.bench.sweep
+    import cnnbench.reports.cli.check
+    import cnnbench.reports.sections
 
     def fail(*a, **k):
         raise AssertionError("the work started despite a bad input")
 
-    monkeypatch.setattr(reports.cli.check, "run_claims", fail)
-    monkeypatch.setattr(bench.sweep, "measure_ceilings", fail)
-    monkeypatch.setattr(bench.gate_suite, "run_gate", fail)
-    monkeypatch.setattr(bench.gate_suite, "build_baseline", fail)
-    monkeypatch.setattr(reports.sections, "build_sections", fail)
-    monkeypatch.setattr(bench.asv_site, "restore", fail)
-    monkeypatch.setattr(bench.asv_site, "fetch_from_npm", fail)
-    import reports.cli.asv_site
+    monkeypatch.setattr(cnnbench.reports.cli.check, "run_claims", fail)
+    monkeypatch.setattr(cnnbench.bench.sweep, "measure_ceilings", fail)
+    monkeypatch.setattr(cnnbench.bench.gate_suite, "run_gate", fail)
+    monkeypatch.setattr(cnnbench.bench.gate_suite, "build_baseline", fail)
+    monkeypatch.setattr(cnnbench.reports.sections, "build_sections", fail)
+    monkeypatch.setattr(cnnbench.bench.asv_site, "restore", fail)
+    monkeypatch.setattr(cnnbench.bench.asv_site, "fetch_from_npm", fail)
+    import cnnbench.reports.cli.asv_site
 
-    monkeypatch.setattr(reports.cli.asv_site, "archive", fail)
-    monkeypatch.setattr(reports.cli.asv_site, "fetch_from_npm", fail)
-    monkeypatch.setattr(bench.asv_gate, "run_gate", fail)
-    import analysis.training.experiment
+    monkeypatch.setattr(cnnbench.reports.cli.asv_site, "archive", fail)
+    monkeypatch.setattr(cnnbench.reports.cli.asv_site, "fetch_from_npm", fail)
+    monkeypatch.setattr(cnnbench.bench.asv_gate, "run_gate", fail)
+    import cnnbench.analysis.training.experiment
 
-    monkeypatch.setattr(analysis.training.experiment, "run_experiment", fail)
-    import bench.crosscheck
+    monkeypatch.setattr(cnnbench.analysis.training.experiment, "run_experiment", fail)
+    import cnnbench.bench.crosscheck
 
-    monkeypatch.setattr(bench.crosscheck, "crosscheck", fail)
+    monkeypatch.setattr(cnnbench.bench.crosscheck, "crosscheck", fail)
 
 
 def _hashes(folder: Path) -> dict[str, str]:

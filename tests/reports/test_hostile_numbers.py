@@ -9,11 +9,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from cnnbench.reports.cli import app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
-
-from reports.cli import app
 
 runner = CliRunner()
 SETTINGS = settings(max_examples=60, deadline=None,
@@ -32,17 +31,17 @@ def _started(*a, **k):
 
 @pytest.fixture
 def sentinel(monkeypatch):
-    import analysis.activations.taylor
-    import analysis.maxdepth.problem
-    import analysis.training.experiment
-    import analysis.variance.maps
-    import bench.workloads
+    import cnnbench.analysis.activations.taylor
+    import cnnbench.analysis.maxdepth.problem
+    import cnnbench.analysis.training.experiment
+    import cnnbench.analysis.variance.maps
+    import cnnbench.bench.workloads
 
-    monkeypatch.setattr(analysis.variance.maps, "variance_profile", _started)
-    monkeypatch.setattr(analysis.training.experiment, "run_experiment", _started)
-    monkeypatch.setattr(analysis.activations.taylor, "expansion", _started)
-    monkeypatch.setattr(analysis.maxdepth.problem, "_solve", _started)
-    monkeypatch.setattr(bench.workloads, "all_workloads", _started)
+    monkeypatch.setattr(cnnbench.analysis.variance.maps, "variance_profile", _started)
+    monkeypatch.setattr(cnnbench.analysis.training.experiment, "run_experiment", _started)
+    monkeypatch.setattr(cnnbench.analysis.activations.taylor, "expansion", _started)
+    monkeypatch.setattr(cnnbench.analysis.maxdepth.problem, "_solve", _started)
+    monkeypatch.setattr(cnnbench.bench.workloads, "all_workloads", _started)
 
 
 def _outcome(args: list[str]) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
-
-from reports import plots, plots_timing
+from cnnbench.reports import plots, plots_timing
 
 # A short-profile-like grid: 1M forward and backward, 32M forward only.
 CELLS = [("1M", "forward", ("relu", "tanh", "gelu")), ("1M", "backward", ("relu", "tanh")),

@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from reports.render import Section, Table, expectation_diffs, load_check_rows, render_html
+from cnnbench.reports.render import Section, Table, expectation_diffs, load_check_rows, render_html
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden" / "report.html"

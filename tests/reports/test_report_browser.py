@@ -6,9 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-
-from reports.browser import chromium_path, inspect_page
-from reports.render import Section, load_check_rows, render_html
+from cnnbench.reports.browser import chromium_path, inspect_page
+from cnnbench.reports.render import Section, load_check_rows, render_html
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # CI sets CI=true: there a missing browser is a broken install step, not a skip.
@@ -25,9 +24,8 @@ def browser_ok():
 
 def _tiny_png_section() -> Section:
     import matplotlib.pyplot as plt
-
-    from reports.figures import figure_data_uri
-    from reports.render import Figure
+    from cnnbench.reports.figures import figure_data_uri
+    from cnnbench.reports.render import Figure
 
     fig, ax = plt.subplots(figsize=(2, 1))
     ax.plot([0, 1], [0, 1])

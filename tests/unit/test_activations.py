@@ -8,16 +8,15 @@ import pytest
 import sympy
 import torch
 import torch.nn.functional as F
-
-from analysis._validation import ParameterError
-from analysis.activations.modules import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.activations.modules import (
     LazyCompiled,
     LeakyReLUXA,
     RegularizedReLU,
     regularized_relu_factors,
     regularized_relu_for,
 )
-from analysis.activations.registry import ACTIVATIONS, X, get_activation, make_activation
+from cnnbench.analysis.activations.registry import ACTIVATIONS, X, get_activation, make_activation
 
 NAMES = (
     "sigmoid", "tanh", "relu", "leaky_relu", "leaky_relu_xa", "prelu", "rrelu", "sigmoid_star",

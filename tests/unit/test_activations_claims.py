@@ -6,17 +6,16 @@ import json
 
 import pytest
 import sympy
-
-from analysis.activations import claims as activation_claims
-from analysis.activations import taylor_claims as taylor_claims
-from analysis.activations.checks import (
+from cnnbench.analysis.activations import claims as activation_claims
+from cnnbench.analysis.activations import taylor_claims as taylor_claims
+from cnnbench.analysis.activations.checks import (
     check_range,
     check_table_row,
     check_value_range,
     derivative_range,
 )
-from analysis.activations.registry import X, get_activation
-from analysis.claims import Verdict, run_claim
+from cnnbench.analysis.activations.registry import X, get_activation
+from cnnbench.analysis.claims import Verdict, run_claim
 
 CLAIMS = {c.id: c for c in (*activation_claims.CLAIMS, *taylor_claims.CLAIMS)}
 REFUTED = {"activations.tanh-derivative-range", "taylor.sigmoid-expansion-eq-5-33"}
@@ -57,7 +56,7 @@ def test_refuted_claims_carry_a_correction_and_the_edit(results):
     coeffs = [poly.coeff(x, k) for k in range(6)]
     numeric = mpmath.taylor(lambda t: 1 / (1 + mpmath.exp(-t)), 0, 5)
     assert all(abs(float(c) - float(n)) < 1e-15 for c, n in zip(coeffs, numeric, strict=True))
-    from analysis.activations.taylor_checks import format_series
+    from cnnbench.analysis.activations.taylor_checks import format_series
 
     assert series.correction.statement.startswith(format_series(coeffs, tail=""))
     assert series.evidence["same_magnitude_terms"] == [f"x^3 with coefficient {coeffs[3]}"]
@@ -96,7 +95,7 @@ def test_derivative_range_of_sigmoid_is_exact():
 def test_range_summary_follows_the_computed_sign():
     # x - tanh(x) has derivative tanh(x)^2, which is zero at 0: the summary must not call it
     # positive (the wording used to be fixed whatever sympy found)
-    from analysis.activations import checks as activation_checks
+    from cnnbench.analysis.activations import checks as activation_checks
 
     act = get_activation("tanh")
     fake = type(act)(**{**act.__dict__, "expr": X - sympy.tanh(X)})
@@ -111,7 +110,7 @@ def test_range_summary_follows_the_computed_sign():
 
 
 def test_format_series_signs_and_powers():
-    from analysis.activations.taylor_checks import format_series
+    from cnnbench.analysis.activations.taylor_checks import format_series
 
     half, q = sympy.Rational(1, 2), sympy.Rational(1, 4)
     assert format_series([half, q, 0, sympy.Rational(-1, 48)], tail="−") == (

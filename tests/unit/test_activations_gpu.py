@@ -6,8 +6,7 @@ import math
 
 import pytest
 import torch
-
-from analysis.activations.registry import ACTIVATIONS, get_activation
+from cnnbench.analysis.activations.registry import ACTIVATIONS, get_activation
 
 FP64_TOL = 1e-12  # float64 kernels on two devices, a few ulps apart
 SOFTPLUS_THRESHOLD_ERR = math.exp(-20)  # torch's softplus returns x above x = 20

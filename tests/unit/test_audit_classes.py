@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from analysis.claims import Verdict, all_claims, run_claim
-from analysis.training import claims as claims_training
+from cnnbench.analysis.claims import Verdict, all_claims, run_claim
+from cnnbench.analysis.training import claims as claims_training
 
 
 def _claim(claim_id):
@@ -48,7 +48,7 @@ def test_over_literal_readings_that_save_a_claim_confirm_it_with_a_caveat():
 def test_setting_too_far_cannot_decide_a_training_claim(monkeypatch):
     # source: 003 Table 5.2 (CIFAR-10 CNN), 000 §4.7 ("this testing environment"); whatever a
     # digits-MLP run shows, it cannot decide them (here: a tiny run with decisive numbers)
-    from analysis.training.experiment import (
+    from cnnbench.analysis.training.experiment import (
         CONFIG_000,
         TRAIN_ACTIVATIONS,
         TrainConfig,

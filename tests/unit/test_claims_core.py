@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from analysis.claims import (
+from cnnbench.analysis.claims import (
     AS_STATED,
     CheckResult,
     Claim,
@@ -21,7 +20,7 @@ from analysis.claims import (
     run_claim,
     select_claims,
 )
-from analysis.seeds import SEEDS, XU_THESIS
+from cnnbench.analysis.seeds import SEEDS, XU_THESIS
 
 
 def _claim(check, id="demo.one", slow=False, **judgement):
@@ -118,7 +117,7 @@ def test_same_as_counts_an_error_once():
                              id="f.again", severity="slip", same_as="f.first"))
     held = run_claim(_claim(lambda: confirmed("numeric", "x"), id="f.held", same_as="f.first"))
     assert (first.same_as, again.same_as, held.same_as) == (None, "f.first", None)
-    from reports.cli.check import severity_line
+    from cnnbench.reports.cli.check import severity_line
 
     line = severity_line([first, again, held])
     assert "1 distinct errors (1 slip)" in line and "1 more refute" in line

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
-
-from analysis._validation import ParameterError
-from analysis.claims import Verdict
-from analysis.networks.complexity import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.claims import Verdict
+from cnnbench.analysis.networks.complexity import (
     eq47_term,
     network_cost,
     other_ops,
     parameter_breakdown,
 )
-from analysis.networks.complexity_figures import (
+from cnnbench.analysis.networks.complexity_figures import (
     check_params,
     check_ratio,
     check_size,
     check_size_from_printed_params,
 )
-from analysis.networks.modules import NETWORKS, build_network, get_network
-from analysis.printed import printed_interval, rounds_to
+from cnnbench.analysis.networks.modules import NETWORKS, build_network, get_network
+from cnnbench.analysis.printed import printed_interval, rounds_to
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
 
 def _meta_model(name):
@@ -148,7 +147,7 @@ def test_printed_interval(printed, interval):
 
 def test_printed_reading_is_stated_and_zeros_can_be_significant():
     # source: 003 §4.6 prints "40%", Table 4.7 the same ratio as "0.40X"
-    from analysis.printed import describe_reading
+    from cnnbench.analysis.printed import describe_reading
 
     assert printed_interval("40", zeros_significant=True) == pytest.approx((39.5, 40.5))
     assert rounds_to(40.67, "40") and not rounds_to(40.67, "40", zeros_significant=True)
@@ -194,7 +193,7 @@ def test_checks_can_fail_and_can_pass():
 
 def test_depth_replacement_checks_can_fail():
     # source: 003 §4.5 (5x5 -> two 3x3; 3x3 -> two 2x2); 3x3 -> two 3x3 costs 2x and widens
-    from analysis.networks.complexity_checks import check_depth_replacement
+    from cnnbench.analysis.networks.complexity_checks import check_depth_replacement
 
     assert check_depth_replacement(5, 3).evidence["ratio"] == "18/25"
     assert check_depth_replacement(3, 2).evidence["ratio"] == "8/9"
@@ -203,7 +202,7 @@ def test_depth_replacement_checks_can_fail():
 
 def test_pair_ratio_is_free_of_the_alexnet_baseline():
     # source: 003 Table 4.7 (0.40X and 0.42X); 0.30X would not fit the built networks
-    from analysis.networks.complexity_checks import check_pair_ratio
+    from cnnbench.analysis.networks.complexity_checks import check_pair_ratio
 
     labels = ("TinyNet-B", "TinyNet-A")
     assert check_pair_ratio("tinynet_b", "tinynet_a", "0.42", "0.40", labels).verdict is (

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from analysis.claims import Verdict, run_claim
-from analysis.networks import claims as network_claims
-from analysis.networks import complexity_claims as complexity_claims
+from cnnbench.analysis.claims import Verdict, run_claim
+from cnnbench.analysis.networks import claims as network_claims
+from cnnbench.analysis.networks import complexity_claims as complexity_claims
 
 CLAIMS = complexity_claims.CLAIMS + network_claims.CLAIMS
 
@@ -120,8 +119,8 @@ def test_table42_pool_count_follows_the_transcription(monkeypatch):
     # with the added pool marked as printed, the table would list the three pools
     from dataclasses import replace
 
-    from analysis.networks import claims as nc
-    from analysis.networks.modules import get_network
+    from cnnbench.analysis.networks import claims as nc
+    from cnnbench.analysis.networks.modules import get_network
 
     spec = get_network("alexnet")
     marked = replace(spec, layers=tuple(replace(x, note="") for x in spec.layers))

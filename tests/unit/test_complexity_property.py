@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import torch
+from cnnbench.analysis.networks.modules import ConvShape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
-
-from analysis.networks.modules import ConvShape
 
 
 @st.composite

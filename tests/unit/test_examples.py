@@ -7,20 +7,19 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-
-from analysis._validation import ParameterError
-from analysis.claims import Verdict, run_claim
-from analysis.examples.backprop import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.claims import Verdict, run_claim
+from cnnbench.analysis.examples.backprop import (
     FOUNDATIONS_EXAMPLE,
     digits_follow,
     foundations_example,
     msd_backprop,
     vanishing_product,
 )
-from analysis.examples.claims import CLAIMS
-from analysis.examples.layers import dropout_printed, lrn_printed
-from analysis.examples.losses import bce_weight_gradient, softmax_ce_output_error
-from analysis.examples.optim import THETA0, adam_printed, adam_torch
+from cnnbench.analysis.examples.claims import CLAIMS
+from cnnbench.analysis.examples.layers import dropout_printed, lrn_printed
+from cnnbench.analysis.examples.losses import bce_weight_gradient, softmax_ce_output_error
+from cnnbench.analysis.examples.optim import THETA0, adam_printed, adam_torch
 
 
 def test_foundations_example_matches_the_published_walkthrough():

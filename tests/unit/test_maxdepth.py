@@ -5,15 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
-from scipy.optimize import linprog
-
-from analysis._validation import ParameterError
-from analysis.claims._core import Verdict
-from analysis.maxdepth.checks import check_closed_form, check_image_constraint, stage_stack
-from analysis.maxdepth.checks_networks import check_ndsb
-from analysis.maxdepth.networks import depth_check
-from analysis.maxdepth.problem import make_problem, solve_max_depth
-from analysis.maxdepth.theory import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.claims._core import Verdict
+from cnnbench.analysis.maxdepth.checks import check_closed_form, check_image_constraint, stage_stack
+from cnnbench.analysis.maxdepth.checks_networks import check_ndsb
+from cnnbench.analysis.maxdepth.networks import depth_check
+from cnnbench.analysis.maxdepth.problem import make_problem, solve_max_depth
+from cnnbench.analysis.maxdepth.theory import (
     K,
     L,
     Q,
@@ -22,9 +20,10 @@ from analysis.maxdepth.theory import (
     receptive_field_expr,
     text_closed_form,
 )
-from analysis.networks.modules import NETWORKS
-from analysis.receptive.formulas import receptive_field
-from analysis.receptive.parse import parse_layers
+from cnnbench.analysis.networks.modules import NETWORKS
+from cnnbench.analysis.receptive.formulas import receptive_field
+from cnnbench.analysis.receptive.parse import parse_layers
+from scipy.optimize import linprog
 
 
 def test_printed_lp_optimum_and_its_empty_stages():

@@ -6,10 +6,8 @@ import itertools
 
 import pytest
 import torch
-from torch import nn
-
-from analysis._validation import ParameterError
-from analysis.networks.modules import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.networks.modules import (
     NETWORKS,
     LayerSpec,
     build_network,
@@ -18,6 +16,7 @@ from analysis.networks.modules import (
     layer_shapes,
     window_output,
 )
+from torch import nn
 
 # What each network's forward pass must return for one sample: the class count of
 # its task (source: the table named in the spec's locator).

@@ -5,21 +5,24 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-
-from analysis._validation import ParameterError
-from analysis.claims import Verdict, run_claim
-from analysis.normalization.backward import bilici_backward, xu_backward
-from analysis.normalization.checks import FormCheck, check_form
-from analysis.normalization.claims import CLAIMS
-from analysis.normalization.conventions_sets import check_statistic_set
-from analysis.normalization.forward import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.claims import Verdict, run_claim
+from cnnbench.analysis.normalization.backward import bilici_backward, xu_backward
+from cnnbench.analysis.normalization.checks import FormCheck, check_form
+from cnnbench.analysis.normalization.claims import CLAIMS
+from cnnbench.analysis.normalization.conventions_sets import check_statistic_set
+from cnnbench.analysis.normalization.forward import (
     autograd_trace,
     bilici_forward,
     foundations_forward,
     validate_batch,
     xu_forward,
 )
-from analysis.normalization.sets import MAX_LITERAL_NUMEL, msd_input_standardization, set_normalize
+from cnnbench.analysis.normalization.sets import (
+    MAX_LITERAL_NUMEL,
+    msd_input_standardization,
+    set_normalize,
+)
 
 TOL = 1e-10  # float64 BN on O(1) data: rounding ~1e-14
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
-from analysis._validation import ParameterError
-from analysis.claims._core import Verdict
-from analysis.networks.modules import NETWORKS
-from analysis.receptive.claims import CLAIMS
-from analysis.receptive.formulas import receptive_field, rf_layer
-from analysis.receptive.parse import network_layers, parse_layers
-from analysis.receptive.torch_oracle import gradient_support
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.claims._core import Verdict
+from cnnbench.analysis.networks.modules import NETWORKS
+from cnnbench.analysis.receptive.claims import CLAIMS
+from cnnbench.analysis.receptive.formulas import receptive_field, rf_layer
+from cnnbench.analysis.receptive.parse import network_layers, parse_layers
+from cnnbench.analysis.receptive.torch_oracle import gradient_support
 
 
 def _net(name: str):
@@ -54,7 +53,7 @@ def test_tiny_cifar_table_5_1_modules_count_as_3x3():
 
 @pytest.mark.parametrize("name", sorted(NETWORKS))
 def test_every_text_network_matches_torch(name):
-    # source: every NetworkSpec of analysis.networks.modules (003 Tables 4.1-4.3, 4.6, 5.1,
+    # source: every NetworkSpec of cnnbench.analysis.networks.modules (003 Tables 4.1-4.3, 4.6, 5.1,
     # 6.1, 6.2)
     stack, _ = network_layers(NETWORKS[name])
     rf = receptive_field(stack)
@@ -75,7 +74,8 @@ def test_dilation_leaves_holes_in_the_support():
 
 
 def test_parse_grammar_forms():
-    # source: paper, grammar of analysis.receptive.parse (k/s/p/d fields, pool stride = kernel)
+    # source: paper, grammar of cnnbench.analysis.receptive.parse (k/s/p/d fields, pool
+    # stride = kernel)
     layers = parse_layers(" c3s1p1 , p2 ,ck5s2p2d2")
     got = [(x.kind, x.kernel, x.stride, x.padding, x.dilation) for x in layers]
     assert got == [("conv", 3, 1, 1, 1), ("pool", 2, 2, 0, 1), ("conv", 5, 2, 2, 2)]
@@ -158,7 +158,7 @@ def test_claims_verdicts():
 
 def test_fig26_verdict_depends_on_the_readings():
     # source: 003 §2.1.5 (1x3 kernel, 3 then 9); stride 3 gives 9, strides 1-2 give 5 and 7
-    from analysis.receptive.checks import check_fig26_second_layer
+    from cnnbench.analysis.receptive.checks import check_fig26_second_layer
 
     assert check_fig26_second_layer((3,)).verdict is Verdict.CONFIRMED
     assert check_fig26_second_layer((1, 2)).verdict is Verdict.REFUTED
@@ -168,7 +168,7 @@ def test_fig26_verdict_depends_on_the_readings():
 
 
 def test_small_kernel_summary_follows_the_result():
-    from analysis.receptive.checks import check_small_kernels_same_rf
+    from cnnbench.analysis.receptive.checks import check_small_kernels_same_rf
 
     result = check_small_kernels_same_rf()
     assert result.summary.endswith(

@@ -6,9 +6,8 @@ import re
 
 import pytest
 import sympy
-
-from analysis._validation import ParameterError
-from analysis.shapes.formulas import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.shapes.formulas import (
     conv_output_size,
     conv_output_size_expr,
     conv_transpose_output_size,

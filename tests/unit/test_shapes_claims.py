@@ -7,11 +7,10 @@ from fractions import Fraction
 
 import pytest
 import sympy
-
-from analysis.claims import Verdict, run_claim
-from analysis.shapes import claims as shape_claims
-from analysis.shapes.checks import check_printed_unfloored
-from analysis.shapes.proofs import (
+from cnnbench.analysis.claims import Verdict, run_claim
+from cnnbench.analysis.shapes import claims as shape_claims
+from cnnbench.analysis.shapes.checks import check_printed_unfloored
+from cnnbench.analysis.shapes.proofs import (
     W1,
     F,
     P,
@@ -141,7 +140,7 @@ def test_no_overlap_is_judged_like_the_unfloored_conv_formulas():
 @pytest.mark.parametrize("name", ["ndsb1", "ndsb2"])
 def test_ndsb_shape_summaries_state_the_ceil_mode_dependence(name):
     # source: 003 Tables 6.1/6.2 print 64 (72) after a 3x3/2 pool on 128 (144): floor gives 63 (71)
-    from analysis.shapes.texts import ceil_mode_dependence, check_network_shapes
+    from cnnbench.analysis.shapes.texts import ceil_mode_dependence, check_network_shapes
 
     pools = ceil_mode_dependence(name)
     first = pools[0]

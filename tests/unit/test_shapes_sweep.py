@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 
+import cnnbench.analysis.shapes.sweep as shapes_sweep
 import pytest
 import torch
-
-import analysis.shapes.sweep as shapes_sweep
-from analysis._validation import ParameterError
-from analysis.shapes.sweep import GRIDS, explain_refusal, grid_size, sweep, torch_output_size
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.shapes.sweep import (
+    GRIDS,
+    explain_refusal,
+    grid_size,
+    sweep,
+    torch_output_size,
+)
 
 # Small grids that still reach one step below every domain (0 or -1).
 SMALL = {

@@ -8,10 +8,9 @@ import mpmath
 import pytest
 import sympy
 import torch
-
-from analysis._validation import ParameterError
-from analysis.activations.registry import ACTIVATIONS, get_activation, make_activation
-from analysis.activations.taylor import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.activations.registry import ACTIVATIONS, get_activation, make_activation
+from cnnbench.analysis.activations.taylor import (
     MAX_ORDER,
     SINGULARITIES,
     check_singularity,

@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import cnnbench.analysis.training.claims as claims_training
 import pytest
 import torch
-from scipy import stats
-
-import analysis.training.claims as claims_training
-from analysis._validation import ParameterError
-from analysis.claims import CheckResult, Verdict
-from analysis.training.experiment import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.claims import CheckResult, Verdict
+from cnnbench.analysis.training.experiment import (
     CONFIG_000,
     SIGMOID_STAR_INIT,
     ExperimentResult,
@@ -23,7 +21,14 @@ from analysis.training.experiment import (
     train_one,
     training_activation,
 )
-from analysis.training.stats import DIFF_MARGIN, paired_difference, relation, status, t_interval
+from cnnbench.analysis.training.stats import (
+    DIFF_MARGIN,
+    paired_difference,
+    relation,
+    status,
+    t_interval,
+)
+from scipy import stats
 
 SMOKE = TrainConfig(activations=("sigmoid", "sigmoid_star", "tanh", "relu", "leaky_relu",
                                  "prelu", "rrelu", "regularized_relu", SIGMOID_STAR_INIT),
@@ -39,7 +44,7 @@ def test_training_is_reproducible_per_seed():
 
 
 def test_every_arm_starts_from_the_same_weights():
-    # source: analysis.training.experiment docstring (paired design across activations)
+    # source: cnnbench.analysis.training.experiment docstring (paired design across activations)
     torch.manual_seed(3)
     w_sig = build_mlp("sigmoid", 3, 16, "xavier_uniform")[0].weight
     torch.manual_seed(3)
@@ -80,7 +85,7 @@ def _fake(accs: dict[str, list[float]]) -> ExperimentResult:
 
 
 def test_decision_rules_on_constructed_results():
-    # source: analysis.training.stats (rules fixed before the experiment)
+    # source: cnnbench.analysis.training.stats (rules fixed before the experiment)
     res = _fake({"tanh": [0.9, 0.92, 0.91], "relu": [0.5, 0.6, 0.55], "elu": [0.4, 0.6, 0.45]})
     assert status(res, "tanh") == "converges" and status(res, "elu") == "mixed"
     assert relation(res, "tanh", "relu", strict=True) == "holds"
@@ -90,7 +95,7 @@ def test_decision_rules_on_constructed_results():
 
 
 def test_decisions_need_to_clear_their_margins():
-    # source: analysis.training.stats margins (issue 9: no verdict on a statistical edge)
+    # source: cnnbench.analysis.training.stats margins (issue 9: no verdict on a statistical edge)
     tight = [0.0, 0.001, -0.001, 0.0005]
     res = _fake({"tanh": [0.9 + d for d in tight], "relu": [0.885 + d for d in tight],
                  "elu": [0.52, 0.9, 0.91, 0.95], "gelu": [0.2, 0.47, 0.3, 0.1]})  # fmt: skip

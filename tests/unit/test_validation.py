@@ -1,11 +1,10 @@
-"""Every message of analysis._validation names the parameter and echoes its value."""
+"""Every message of cnnbench.analysis._validation names the parameter and echoes its value."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from analysis._validation import ParameterError, as_choice, as_int, as_real
+from cnnbench.analysis._validation import ParameterError, as_choice, as_int, as_real
 
 
 @pytest.mark.parametrize(
@@ -46,7 +45,7 @@ def test_as_choice_message():
 
 
 def test_as_int_with_a_maximum_gives_the_range_and_the_reason():
-    from analysis._validation import ParameterError, as_int
+    from cnnbench.analysis._validation import ParameterError, as_int
 
     assert as_int("depth", 200, minimum=1, maximum=200, reason="r") == 200
     with pytest.raises(ParameterError, match=r"`depth`=201 must be an integer in \[1, 200\]: why"):

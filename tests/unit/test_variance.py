@@ -8,11 +8,10 @@ import pytest
 import sympy as sp
 import torch
 import torch.nn.functional as F
-
-from analysis._validation import ParameterError
-from analysis.variance.init_schemes import INIT_SCHEMES, get_init, layer_sigmas
-from analysis.variance.maps import fixed_point, forward_map, stack_fans, variance_profile
-from analysis.variance.moments import (
+from cnnbench.analysis._validation import ParameterError
+from cnnbench.analysis.variance.init_schemes import INIT_SCHEMES, get_init, layer_sigmas
+from cnnbench.analysis.variance.maps import fixed_point, forward_map, stack_fans, variance_profile
+from cnnbench.analysis.variance.moments import (
     activation_moments,
     gaussian_expectation,
     gaussian_expectation_quad,

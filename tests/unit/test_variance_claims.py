@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from analysis.claims import Verdict
-from analysis.variance import checks as vc
-from analysis.variance import checks_relu as vr
-from analysis.variance.claims import CLAIMS
-from analysis.variance.gain import check_torch_gain_saturating, gain_row, torch_gain
+from cnnbench.analysis.claims import Verdict
+from cnnbench.analysis.variance import checks as vc
+from cnnbench.analysis.variance import checks_relu as vr
+from cnnbench.analysis.variance.claims import CLAIMS
+from cnnbench.analysis.variance.gain import check_torch_gain_saturating, gain_row, torch_gain
 
 
 @pytest.mark.parametrize(

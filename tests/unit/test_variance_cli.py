@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from cnnbench.reports.cli import app
 from typer.testing import CliRunner
-
-from reports.cli import app
 
 runner = CliRunner()
 # Gauss-Hermite sums differ in the last bits between SIMD code paths (AVX2 vs AVX-512).

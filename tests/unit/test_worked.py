@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from analysis.claims import Verdict, run_claim
-from analysis.shapes import claims_worked as worked_claims
-from analysis.shapes.worked import (
+from cnnbench.analysis.claims import Verdict, run_claim
+from cnnbench.analysis.shapes import claims_worked as worked_claims
+from cnnbench.analysis.shapes.worked import (
     FOUNDATIONS_FILTER,
     FOUNDATIONS_IMAGE,
     FOUNDATIONS_PRINTED,
@@ -94,7 +93,7 @@ def _conv(x, w):
 def test_two_filter_values_decides_a_complete_transcription():
     # source: 004 §3.2.3's layout; a complete, consistent example is confirmed, a wrong output
     # refuted, and one with a missing depth slice stays inconclusive with that slice named
-    from analysis.shapes.two_filter import check_foundations_two_filter_values as check
+    from cnnbench.analysis.shapes.two_filter import check_foundations_two_filter_values as check
 
     assert check(_two_filter_text(_conv)).verdict is Verdict.CONFIRMED
     assert check(_two_filter_text(lambda x, w: _conv(x, w) + 1)).verdict is Verdict.REFUTED
@@ -116,8 +115,8 @@ def test_two_filter_values_parses_the_seed():
 
 def test_two_filter_excerpt_is_the_seeds_text():
     # source: 004_e138cd620735c755.txt §3.2.3; the committed copy must be verbatim
-    from analysis.seeds import FOUNDATIONS
-    from analysis.shapes.two_filter import EXAMPLE
+    from cnnbench.analysis.seeds import FOUNDATIONS
+    from cnnbench.analysis.shapes.two_filter import EXAMPLE
 
     where = Path(__file__).resolve().parents[3] / "shared" / "seeds"  # beside the checkout
     if not where.is_dir():
