@@ -89,10 +89,12 @@ ASV_MACHINE ?= ci-2core
 asv-machine: $(STAMP)
 	@test -f $(HOME)/.asv-machine.json || $(BIN)/asv machine --yes --machine $(ASV_MACHINE) >/dev/null
 
+# pytest-xdist workers for `make test` (the CI machine has 2 cores; 1 turns xdist off).
+TEST_WORKERS ?= 2
 # The smoke run times every benchmark once in the dev venv and saves nothing (--dry-run).
 test: $(STAMP) browser asv-machine
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q --doctest-modules tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --doctest-modules tests
 	$(BIN)/asv check -E existing
 	$(BIN)/asv run -E existing --quick --dry-run --show-stderr
 

@@ -13,7 +13,9 @@ import time
 from pathlib import Path
 
 N_WORKLOADS = 24
-SECONDS_PER_WORKLOAD = 0.25  # writer A runs ~6 s after its header, B needs ~3 s to start
+SECONDS_PER_WORKLOAD = 0.05
+# Writer A holds its first workload until the test releases it (after B has tried), so
+# the race is decided by the test, not by how busy the machine is.
 
 WRITER_A = f"""
 import sys, time
@@ -23,7 +25,12 @@ from cnnbench.bench.roofline import Ceilings
 from cnnbench.bench.sweep import run_sweep
 from cnnbench.bench.workloads import Prepared, all_workloads
 
+release = Path(sys.argv[2])
+
 def measure(p):
+    end = time.monotonic() + 120
+    while not release.exists() and time.monotonic() < end:
+        time.sleep(0.05)
     time.sleep({SECONDS_PER_WORKLOAD})
     return Measurement((1e-3, 1e-3, 1e-3), 1, "converged", 1, "fake")
 
@@ -47,8 +54,9 @@ def _wait_for_header(path: Path, proc: subprocess.Popen, timeout: float = 60) ->
 
 def test_second_writer_refuses_and_no_row_is_lost(tmp_path):
     out = tmp_path / "bench.jsonl"
-    a = subprocess.Popen([sys.executable, "-c", WRITER_A, str(out)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)  # fmt: skip
+    release = tmp_path / "release"
+    a = subprocess.Popen([sys.executable, "-c", WRITER_A, str(out), str(release)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
         _wait_for_header(out, a)
         # the most destructive second writer: --force would replace the file
@@ -57,6 +65,7 @@ def test_second_writer_refuses_and_no_row_is_lost(tmp_path):
                            capture_output=True, text=True, timeout=120)  # fmt: skip
         assert a.poll() is None, "writer A finished before B tried: the test proves nothing"
     finally:
+        release.touch()
         a_out, a_err = a.communicate(timeout=120)
     assert b.returncode == 2, (b.stdout, b.stderr)
     refusal = " ".join((b.stdout + b.stderr).split())
