@@ -40,7 +40,10 @@ SOFTMAX_ROW = 1024
 # purpose: activations are memory-bound, so the byte term sets their roofline.
 OPS_PER_ELEMENT = {"relu": 1, "leaky_relu": 2, "leaky_relu_xa": 2, "prelu": 2, "rrelu": 2,
                    "regularized_relu": 2, "sigmoid": 3, "tanh": 1, "sigmoid_star": 4,
-                   "softplus": 3, "softmax": 4, "elu": 3, "gelu": 5, "silu": 4}  # fmt: skip
+                   "softplus": 3, "softmax": 4, "elu": 3, "gelu": 5, "silu": 4, "mish": 6,
+                   "hardswish": 4, "hardsigmoid": 3, "hardtanh": 2, "relu6": 2, "selu": 3,
+                   "celu": 3, "softsign": 3, "logsigmoid": 3, "tanhshrink": 2,
+                   "swish": 5}  # fmt: skip
 DEFAULT_OPS = 4
 
 # Preallocated-output forms: one aten kernel writing into `out`.
@@ -72,9 +75,19 @@ ATEN_OUT: dict[str, Callable[[torch.Tensor, torch.Tensor], object]] = {
     "elu": lambda x, o: torch.ops.aten.elu.out(x, 1.0, 1, 1, out=o),
     "gelu": lambda x, o: torch.ops.aten.gelu.out(x, out=o),
     "silu": lambda x, o: torch.ops.aten.silu.out(x, out=o),
+    "mish": lambda x, o: torch.ops.aten.mish.out(x, out=o),
+    "hardswish": lambda x, o: torch.ops.aten.hardswish.out(x, out=o),
+    "hardsigmoid": lambda x, o: torch.ops.aten.hardsigmoid.out(x, out=o),
+    "hardtanh": lambda x, o: torch.ops.aten.hardtanh.out(x, -1.0, 1.0, out=o),
+    "relu6": lambda x, o: torch.ops.aten.hardtanh.out(x, 0.0, 6.0, out=o),
+    # SELU and CELU are aten's elu with (alpha, scale, input_scale) set: one kernel each
+    "selu": lambda x, o: torch.ops.aten.elu.out(x, 1.6732632423543772, 1.0507009873554805, 1,
+                                                out=o),
+    "celu": lambda x, o: torch.ops.aten.elu.out(x, 1.0, 1, 1.0, out=o),
 }
 # Activations without a single aten kernel: a compiled kernel writes into `out`.
-COMPILED_OUT = ("sigmoid_star", "regularized_relu")
+COMPILED_OUT = ("sigmoid_star", "regularized_relu", "softsign", "logsigmoid", "tanhshrink",
+                "swish")  # fmt: skip
 # Fused Triton kernels (CUDA only): cnnbench.bench.triton_kernels.
 TRITON_ACTIVATIONS = ("sigmoid_star", "regularized_relu", "rrelu")
 # Custom activations whose implementations are timed side by side.

@@ -20,6 +20,7 @@ import sympy
 import torch
 import torch.nn.functional as F
 from cnnbench.analysis._validation import ParameterError, as_choice, as_real
+from cnnbench.analysis.activations.extra import builders as extra_builders
 from cnnbench.analysis.activations.modules import (
     DEFAULT_REGULARIZED_LAYER,
     LazyCompiled,
@@ -264,7 +265,32 @@ _BUILDERS: dict[str, Callable[..., Activation]] = {
     "silu": _silu,
 }
 
-ACTIVATIONS: Mapping[str, Activation] = MappingProxyType({k: b() for k, b in _BUILDERS.items()})
+_BUILDERS.update(extra_builders(Activation))
+
+# The registry: the built-ins above, plus any activation registered at run time (a plugin,
+# an entry point of the ``cnnbench.activations`` group, a user's spec; see
+# :mod:`cnnbench.analysis.activations.spec`). ACTIVATIONS is a read-only view of it.
+_REGISTRY: dict[str, Activation] = {k: b() for k, b in _BUILDERS.items()}
+ACTIVATIONS: Mapping[str, Activation] = MappingProxyType(_REGISTRY)
+BUILTIN: frozenset[str] = frozenset(_REGISTRY)
+
+
+def register_activation(act: Activation) -> Activation:
+    """Add ``act`` to the registry under ``act.name``; a built-in name cannot be taken.
+
+    Registering the same object twice is a no-op; another activation under a
+    name already registered is refused (the message names both).
+    """
+    if not isinstance(act, Activation):
+        raise ParameterError("activation", act, "must be an Activation")
+    known = _REGISTRY.get(act.name)
+    if known is act:
+        return act
+    if known is not None:
+        why = "a built-in" if act.name in BUILTIN else f"registered from {known.locator}"
+        raise ParameterError("name", act.name, f"is already taken ({why}); choose another name")
+    _REGISTRY[act.name] = act
+    return act
 
 
 def get_activation(name: str) -> Activation:
@@ -286,6 +312,10 @@ def make_activation(name: str, **params: float) -> Activation:
     >>> make_activation("leaky_relu_xa", a=5.5).expr.subs(X, -11)
     -2
     """
+    if name in ACTIVATIONS and name not in _BUILDERS:
+        if params:
+            raise ParameterError("params", sorted(params), f"{name!r} (a plugin) takes none")
+        return ACTIVATIONS[name]
     builder = _BUILDERS[as_choice("name", name, _BUILDERS)]
     allowed = set(ACTIVATIONS[name].params)
     for key in params:

@@ -48,6 +48,8 @@ THREADS = (1, 2) if FULL else (1,)
 ALL_ACTIVATIONS = (
     "sigmoid", "tanh", "relu", "leaky_relu", "leaky_relu_xa", "prelu", "rrelu",
     "sigmoid_star", "regularized_relu", "softplus", "softmax", "elu", "gelu", "silu",
+    "mish", "hardswish", "hardsigmoid", "hardtanh", "relu6", "selu", "celu", "softsign",
+    "logsigmoid", "tanhshrink", "swish",
 )  # fmt: skip
 # Short: a built-in of the cheapest cost class and a custom composite one.
 ACT_OPS = ALL_ACTIVATIONS if FULL else ("relu", "sigmoid_star")

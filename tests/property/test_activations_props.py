@@ -24,8 +24,17 @@ _SYMPY_D = {n: sympy.lambdify(X, sympy.diff(ACTIVATIONS[n].expr, X), "mpmath")
             for n in ELEMENTWISE}  # fmt: skip
 
 
-def _close(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+# torch's hardsigmoid backward multiplies by the float32 constant 1.0f/6.0f even in
+# float64 (autograd gives 0.16666667163..., relative error 3.0e-8): a finding, not ours.
+TORCH_HARDSIGMOID_GRAD_REL = 5e-8
+
+
+def _close(a: float, b: float, rel: float = REL_TOL) -> bool:
+    return math.isclose(a, b, rel_tol=rel, abs_tol=ABS_TOL)
+
+
+def _grad_rel(name: str) -> float:
+    return TORCH_HARDSIGMOID_GRAD_REL if name == "hardsigmoid" else REL_TOL
 
 
 @settings(max_examples=60, deadline=None)
@@ -40,7 +49,7 @@ def test_reference_matches_sympy_expression(name, x):
 def test_autograd_matches_sympy_derivative(name, x):
     t = torch.tensor([x], dtype=torch.float64, requires_grad=True)
     (g,) = torch.autograd.grad(ACTIVATIONS[name].reference(t).sum(), t)
-    assert _close(float(g[0]), float(_SYMPY_D[name](x)))
+    assert _close(float(g[0]), float(_SYMPY_D[name](x)), _grad_rel(name))
 
 
 @settings(max_examples=60, deadline=None)
@@ -49,7 +58,7 @@ def test_analytic_derivative_matches_autograd(name, x):
     a = ACTIVATIONS[name]
     t = torch.tensor([x], dtype=torch.float64, requires_grad=True)
     (g,) = torch.autograd.grad(a.reference(t).sum(), t)
-    assert _close(float(a.derivative(t.detach())[0]), float(g[0]))
+    assert _close(float(a.derivative(t.detach())[0]), float(g[0]), _grad_rel(name))
 
 
 @settings(max_examples=40, deadline=None)

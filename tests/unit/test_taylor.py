@@ -133,8 +133,8 @@ def test_error_softmax_has_no_series():
 
 
 def test_error_unknown_activation():
-    with pytest.raises(ParameterError, match=r"`name`='swish' must be one of"):
-        slope_at_zero_plus("swish")
+    with pytest.raises(ParameterError, match=r"`name`='swoosh' must be one of"):
+        slope_at_zero_plus("swoosh")
 
 
 def test_error_singularity_not_listed():
