@@ -248,22 +248,12 @@ def _silu(**_: float) -> Activation:
     )  # fmt: skip
 
 
+# Each builder is named after its activation with a leading underscore.
 _BUILDERS: dict[str, Callable[..., Activation]] = {
-    "sigmoid": _sigmoid,
-    "tanh": _tanh,
-    "relu": _relu,
-    "leaky_relu": _leaky_relu,
-    "leaky_relu_xa": _leaky_relu_xa,
-    "prelu": _prelu,
-    "rrelu": _rrelu,
-    "sigmoid_star": _sigmoid_star,
-    "regularized_relu": _regularized_relu,
-    "softplus": _softplus,
-    "softmax": _softmax,
-    "elu": _elu,
-    "gelu": _gelu,
-    "silu": _silu,
-}
+    b.__name__[1:]: b
+    for b in (_sigmoid, _tanh, _relu, _leaky_relu, _leaky_relu_xa, _prelu, _rrelu, _sigmoid_star,
+              _regularized_relu, _softplus, _softmax, _elu, _gelu, _silu)
+}  # fmt: skip
 
 _BUILDERS.update(extra_builders(Activation))
 
