@@ -76,8 +76,10 @@ report: $(STAMP) browser asv-machine
 	@mkdir -p $(OUT)
 	$(BIN)/cnnbench check --json $(OUT)/check.json
 	$(BIN)/cnnbench bench --profile short --threads 1 --out $(OUT)/bench.jsonl $(BENCH_FLAGS)
+	$(BIN)/cnnbench league --time --train --json $(OUT)/league.json
 	$(BIN)/cnnbench asv-site publish
 	$(BIN)/cnnbench report --check $(OUT)/check.json --bench $(OUT)/bench.jsonl \
+	  --league $(OUT)/league.json \
 	  --expect $(EXPECT) --out $(OUT)/report.html --screenshot $(OUT)/report.png
 
 lint: $(STAMP)

@@ -43,11 +43,12 @@ class PageReport:
     sections: tuple[str, ...]  # ids of <section> elements with visible content
     verdict_rows: int
     filter_works: bool | None  # None: no verdict table to filter
+    sort_works: bool | None = None  # None: no sortable table with two rows or more
 
     @property
     def ok(self) -> bool:
         return not (self.console_errors or self.failed_requests or self.broken_images) and (
-            self.filter_works is not False
+            self.filter_works is not False and self.sort_works is not False
         )
 
 
@@ -84,13 +85,15 @@ def inspect_page(
             )
             rows = page.locator("#verdict-table tbody tr").count()
             filter_works = _try_filter(page) if rows else None
+            sort_works = _try_sort(page)
             if screenshot is not None:
                 screenshot.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(screenshot), full_page=True)
         finally:
             browser.close()
     return PageReport(
-        tuple(errors), tuple(failed), images, tuple(broken), tuple(sections), rows, filter_works
+        tuple(errors), tuple(failed), images, tuple(broken), tuple(sections), rows, filter_works,
+        sort_works,
     )
 
 
@@ -107,3 +110,34 @@ def _try_filter(page) -> bool:
         ok &= bool(shown) and all(v == value for v in shown)
     page.select_option("#verdict-filter", "")
     return ok
+
+
+_CELLS = ("t => Array.from(t.tBodies[0].rows).map(r => r.cells[{col}].textContent.trim())")
+
+
+def _try_sort(page) -> bool | None:
+    """Click each column header of the first sortable table twice: its cells must come out
+    ascending, then descending (numbers as numbers, "∞" as infinity)."""
+    table = page.locator("table.sortable").filter(has=page.locator("tbody tr:nth-child(2)"))
+    if table.count() == 0:
+        return None
+    table = table.first
+    ok = True
+    for col in range(table.locator("thead th").count()):
+        for order in (1, -1):
+            table.locator("thead th").nth(col).click()
+            cells = table.evaluate(_CELLS.format(col=col))
+            keys = [_sort_key(c) for c in cells]
+            if len({type(k) for k in keys}) == 1:
+                ok &= keys == sorted(keys, reverse=order < 0)
+    return ok
+
+
+def _sort_key(text: str) -> float | str:
+    """What the page's sorter compares: the leading number (parseFloat), else the text."""
+    import re
+
+    m = re.match(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text.replace("∞", "inf"))
+    if text.strip().startswith("∞"):
+        return float("inf")
+    return float(m.group(0)) if m else text.lower()

@@ -151,7 +151,7 @@ def render_html(
     """The report page. ``generated`` is passed in so tests can pin it; ``diffs`` are
     the verdicts that differ from the committed expectation (a note leads the page)."""
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("reports", "templates"),
+        loader=jinja2.PackageLoader("cnnbench.reports", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

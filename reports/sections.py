@@ -18,6 +18,7 @@ from cnnbench.bench.machine import cpu_model
 from cnnbench.reports import plots, plots_timing
 from cnnbench.reports.figures import figure_data_uri
 from cnnbench.reports.history_section import history_section
+from cnnbench.reports.league_section import league_section
 from cnnbench.reports.render import Figure, Section, Table
 from cnnbench.reports.training_section import training_section
 
@@ -30,6 +31,7 @@ class ReportInputs:
     asv_results: Path  # asv's results_dir (this checkout's runs)
     asv_archive: Path = ARCHIVE  # the committed history (bench/asv_history)
     report_dir: Path = Path("reports/out")  # where the HTML goes: links are relative to it
+    league_json: Path = Path("reports/out/league.json")  # `cnnbench league --json`
 
 
 def build_sections(
@@ -39,6 +41,7 @@ def build_sections(
     builders: list[tuple[str, Callable[[ReportInputs], Section]]] = [
         ("theory figures", theory_section),
         ("training", training_section),
+        ("league", league_section),
         ("timings", timing_section),
         ("history", history_section),
         ("machine", machine_section),

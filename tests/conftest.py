@@ -64,3 +64,16 @@ class AsvRepo:
 def asv_repo():
     """Factory: ``asv_repo(root, suite, conf, machine)`` -> :class:`AsvRepo`."""
     return AsvRepo
+
+
+@pytest.fixture(autouse=True)
+def _registry_restored():
+    """Activations a test registers (specs, plugins, entry points) are removed after it, so
+    no other test sees them (tests share processes under pytest-xdist). Each test uses
+    names of its own (``t_...``): caches keyed by name never meet another function."""
+    from cnnbench.analysis.activations.registry import _REGISTRY
+
+    before = dict(_REGISTRY)
+    yield
+    _REGISTRY.clear()
+    _REGISTRY.update(before)

@@ -79,7 +79,10 @@ class Expansion:
 
 def _elementwise(activation: str | Activation) -> Activation:
     act = get_activation(activation) if isinstance(activation, str) else activation
-    if not act.elementwise or act.expr is None:
+    if act.elementwise and act.expr is None:
+        raise ParameterError("name", act.name, "has no sympy form (a torch function or "
+                             "module): `cnnbench activation` derives its series numerically")
+    if not act.elementwise:
         names = ", ".join(n for n, a in ACTIVATIONS.items() if a.elementwise)
         raise ParameterError(
             "name", act.name, f"is not elementwise, so it has no series; use one of {names}"
@@ -103,9 +106,14 @@ def coefficients(expr: sympy.Expr, order: int) -> tuple[sympy.Expr, ...]:
     """
     order = as_int("order", order, minimum=0)
     poly = sympy.series(expr, X, 0, order + 1).removeO()
-    return tuple(
-        sympy.simplify(poly.coeff(X, k) if k else poly.subs(X, 0)) for k in range(order + 1)
-    )
+    return tuple(_tidy(poly.coeff(X, k) if k else poly.subs(X, 0)) for k in range(order + 1))
+
+
+def _tidy(c: sympy.Expr) -> sympy.Expr:
+    """A coefficient in its simplest form; a rational first when rewriting in exp gives one
+    (Mish's tanh(log 2) is 3/5), which also spares sympy.simplify its slowest cases."""
+    as_exp = sympy.cancel(c.rewrite(sympy.exp))
+    return as_exp if as_exp.is_Rational else sympy.simplify(c)
 
 
 def expansion(activation: str | Activation, order: int = 6) -> Expansion:
@@ -209,7 +217,7 @@ def slope_at_zero_plus(activation: str | Activation) -> sympy.Expr:
     """
     act = _elementwise(activation)
     right = branch(act.expr, "+")
-    return sympy.simplify(sympy.limit(sympy.diff(right, X), X, 0, "+"))
+    return _tidy(sympy.limit(sympy.diff(right, X), X, 0, "+"))
 
 
 def radius_ratio_estimate(coeffs: tuple[sympy.Expr, ...]) -> float | None:

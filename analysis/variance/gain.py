@@ -26,8 +26,10 @@ import numpy as np
 import sympy as sp
 import torch
 from cnnbench.analysis.activations.registry import get_activation
+from cnnbench.analysis.activations.spec import activation_name
 from cnnbench.analysis.claims import CheckResult, decided, inconclusive
 from cnnbench.analysis.variance.maps import fixed_point
+from cnnbench.analysis.variance.meanfield import continuous_at
 from cnnbench.analysis.variance.moments import activation_moments, gaussian_expectation
 from scipy import optimize
 
@@ -38,7 +40,7 @@ TORCH_NAMES: Mapping[str, str | None] = MappingProxyType({
     "sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu", "leaky_relu": "leaky_relu",
     "leaky_relu_xa": "leaky_relu", "prelu": "leaky_relu", "rrelu": "leaky_relu",
     "sigmoid_star": None, "regularized_relu": None, "softplus": None, "elu": None,
-    "gelu": None, "silu": None,
+    "gelu": None, "silu": None, "selu": "selu",
 })  # fmt: skip
 
 
@@ -70,7 +72,7 @@ def _negative_slope(name: str) -> float | None:
     return None
 
 
-def torch_gain(name: str) -> float | None:
+def torch_gain(name: object) -> float | None:
     """``torch.nn.init.calculate_gain`` for the registered activation ``name``.
 
     Examples
@@ -78,6 +80,7 @@ def torch_gain(name: str) -> float | None:
     >>> torch_gain("tanh")  # bit-exact: torch returns the constant 5.0 / 3
     1.6666666666666667
     """
+    name = activation_name(name)
     tname = TORCH_NAMES.get(get_activation(name).name)
     if tname is None:
         return None
@@ -104,7 +107,9 @@ def critical_gain(name: str) -> float | None:
             return math.exp(a / 2)
         if (fa < 0) != (fb < 0):
             root = optimize.brentq(excess, a, b, xtol=1e-13, rtol=1e-13)
-            return math.exp(root / 2)
+            # where q diverges beyond the root, only a χ₁ that tends to 1 is the edge (GELU,
+            # SiLU, Mish jump from χ₁ < 1: cnnbench.analysis.variance.meanfield)
+            return math.exp(root / 2) if continuous_at(excess, root) else None
     return None
 
 

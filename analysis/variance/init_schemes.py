@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from cnnbench.analysis._validation import as_choice, as_int
+from cnnbench.analysis._validation import as_choice, as_int, as_real
 from torch import nn
 
 Layer = nn.Linear | nn.Conv2d
@@ -96,18 +96,42 @@ INIT_SCHEMES: Mapping[str, InitScheme] = MappingProxyType({
 })  # fmt: skip
 
 
-def get_init(name: str) -> InitScheme:
-    """The initialisation called ``name``.
+def get_init(name: str | InitScheme) -> InitScheme:
+    """The initialisation called ``name`` (an :class:`InitScheme` is returned as it is).
 
     Examples
     --------
     >>> get_init("pytorch_default").weight_var(64, 10) * 192  # bit-exact: Python floats
     1.0
     """
+    if isinstance(name, InitScheme):
+        return name
     return INIT_SCHEMES[as_choice("init", name, INIT_SCHEMES)]
 
 
-def layer_sigmas(name: str, fan_in: int, fan_out: int) -> tuple[float, float, float]:
+def gaussian_init(sigma_w: float, sigma_b: float = 0.0) -> InitScheme:
+    """Weights N(0, σ_w²/fan_in) and biases N(0, σ_b²): the mean-field parametrisation.
+
+    Examples
+    --------
+    >>> s = gaussian_init(2.0, 0.5)
+    >>> s.name, s.weight_var(4, 9), s.bias_var(4)  # bit-exact: Python floats
+    ('gaussian(sigma_w=2, sigma_b=0.5)', 1.0, 0.25)
+    """
+    sw = as_real("sigma_w", sigma_w, lower=0.0, lower_open=True)
+    sb = as_real("sigma_b", sigma_b, lower=0.0)
+
+    def apply(layer: Layer) -> None:
+        fan_in, _ = nn.init._calculate_fan_in_and_fan_out(layer.weight)
+        nn.init.normal_(layer.weight, 0.0, sw / math.sqrt(fan_in))
+        if layer.bias is not None:
+            nn.init.normal_(layer.bias, 0.0, sb) if sb > 0 else nn.init.zeros_(layer.bias)
+
+    return InitScheme(f"gaussian(sigma_w={sw:g}, sigma_b={sb:g})", lambda fi, fo: sw * sw / fi,
+                      lambda fi: sb * sb, apply, "N(0, sigma_w^2/fan_in), bias N(0, sigma_b^2)")
+
+
+def layer_sigmas(name: str | InitScheme, fan_in: int, fan_out: int) -> tuple[float, float, float]:
     """``(fan_in·Var[w], fan_out·Var[w], Var[b])``: the forward and backward weight
     gains and the bias variance of one layer under initialisation ``name``.
 

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from cnnbench.analysis._validation import as_choice, as_int, as_real
+from cnnbench.analysis.activations.spec import activation_name
 from cnnbench.analysis.variance.init_schemes import layer_sigmas
 from cnnbench.analysis.variance.moments import (
     MomentFunctions,
@@ -123,7 +124,7 @@ def backward_gain(m: MomentFunctions, q: float, sigma_w2: float) -> float:
 
 
 def variance_profile(
-    activation: str,
+    activation: object,
     init: str,
     depth: int,
     width: int,
@@ -161,6 +162,7 @@ def variance_profile(
     >>> [round(r.q, 12) for r in p.layers], round(p.layers[0].grad_var, 12)
     ([2.0, 2.0, 2.0], 0.5)
     """
+    activation = activation_name(activation)
     m = activation_moments(activation)
     depth = as_int("depth", depth, minimum=1)
     fan_in, fan_out = stack_fans(kind, width, kernel)
@@ -185,12 +187,13 @@ def variance_profile(
         )
         for i in range(depth)
     )
+    init = init if isinstance(init, str) else init.name
     return VarianceProfile(activation, init, kind, depth, width, kernel, fan_in, fan_out,
                            s_fwd, s_bwd, s_b2, input_q, rows)  # fmt: skip
 
 
 def fixed_point(
-    activation: str, sigma_w2: float, sigma_b2: float = 0.0, q0: float = 1.0
+    activation: object, sigma_w2: float, sigma_b2: float = 0.0, q0: float = 1.0
 ) -> FixedPoint:
     """The fixed point of the forward map reached by iterating it from ``q0``.
 
@@ -207,6 +210,7 @@ def fixed_point(
     >>> fp.regime, round(fp.q, 12), round(fp.chi, 12)
     ('zero', 0.0, 1.0)
     """
+    activation = activation_name(activation)
     m = activation_moments(activation)
     sw = as_real("sigma_w2", sigma_w2, lower=0.0, lower_open=True)
     sb = as_real("sigma_b2", sigma_b2, lower=0.0)

@@ -174,8 +174,7 @@ def rrelu_slope_moments(lower: float, upper: float) -> tuple[float, float]:
     return (lo + hi) / 2, (lo * lo + lo * hi + hi * hi) / 3
 
 
-@lru_cache(maxsize=64)
-def activation_moments(name: str) -> MomentFunctions:
+def activation_moments(name: object) -> MomentFunctions:
     """Moment functions of the registered activation ``name`` (training behaviour).
 
     The function and its derivative are the registry's torch ``reference`` and
@@ -188,10 +187,17 @@ def activation_moments(name: str) -> MomentFunctions:
     >>> round(gaussian_expectation(m.square, 1.0), 12)
     0.5
     """
+    from cnnbench.analysis.activations.spec import activation_name
+
+    return _activation_moments(activation_name(name))
+
+
+@lru_cache(maxsize=64)
+def _activation_moments(name: str) -> MomentFunctions:
     from cnnbench.analysis.activations.registry import get_activation
 
     act = get_activation(name)
-    if not act.elementwise or act.expr is None:
+    if not act.elementwise:
         raise ParameterError("activation", name, "must be an elementwise activation")
     if act.stochastic:
         mean_a, mean_a2 = rrelu_slope_moments(act.params["lower"], act.params["upper"])

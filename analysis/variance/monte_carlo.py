@@ -46,6 +46,7 @@ from dataclasses import asdict, dataclass
 import torch
 from cnnbench.analysis._validation import as_int, as_real
 from cnnbench.analysis.activations.registry import get_activation
+from cnnbench.analysis.activations.spec import activation_name
 from cnnbench.analysis.variance.init_schemes import get_init
 from cnnbench.analysis.variance.maps import VarianceProfile, variance_profile
 from cnnbench.analysis.variance.moments import single_thread
@@ -186,7 +187,7 @@ def _one_draw(layers, acts, x: torch.Tensor) -> tuple[torch.Tensor, float]:
 
 
 def monte_carlo(
-    activation: str,
+    activation: object,
     init: str,
     depth: int,
     width: int,
@@ -227,6 +228,7 @@ def monte_carlo(
     >>> len(r.layers), round(r.layers[0].q_theory, 12)
     (2, 2.0)
     """
+    activation = activation_name(activation)
     theory = variance_profile(activation, init, depth, width, kind=kind, kernel=kernel,
                               input_q=input_q)  # fmt: skip
     draws = as_int("draws", draws, minimum=MIN_DRAWS)

@@ -51,8 +51,20 @@ ALL_ACTIVATIONS = (
     "mish", "hardswish", "hardsigmoid", "hardtanh", "relu6", "selu", "celu", "softsign",
     "logsigmoid", "tanhshrink", "swish",
 )  # fmt: skip
+
+
+def _plugged_in() -> tuple[str, ...]:
+    """Activations that plugins (CNNBENCH_PLUGINS) register: benchmarked in every profile."""
+    if not os.environ.get("CNNBENCH_PLUGINS"):
+        return ()
+    from cnnbench.analysis.activations.plugins import load_plugins
+
+    return tuple(a.name for a in load_plugins() if a.name not in ALL_ACTIVATIONS)
+
+
+PLUGGED_IN = _plugged_in()
 # Short: a built-in of the cheapest cost class and a custom composite one.
-ACT_OPS = ALL_ACTIVATIONS if FULL else ("relu", "sigmoid_star")
+ACT_OPS = (ALL_ACTIVATIONS if FULL else ("relu", "sigmoid_star")) + PLUGGED_IN
 ACT_SIZES = ("1M", "32M") if FULL else ("1M",)  # workloads_act.SIZES_FULL keys
 ACT_DTYPES = ("float32", "bfloat16", "float16") if FULL else ("float32",)
 # Cases of cnnbench.bench.workloads_conv's grid: network layers and kernel sweeps.

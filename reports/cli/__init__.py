@@ -27,6 +27,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "command makes them."),
     "series": ("series", "Print the exact Taylor coefficients of an activation at 0 (one-sided "
                "where piecewise)."),
+    "activation": ("activation", "Everything the suite can say about one activation: exact "
+                   "series, shape, gains, mean-field theory; with --mc, --time and --train, "
+                   "measured beside the built-ins."),
+    "league": ("league", "Every activation side by side: slope at 0⁺, gains, the "
+               "order-to-chaos σ_w, depth scales; with --time and --train, speed and "
+               "trainability measured in one run."),
     "complexity": ("complexity", "Print parameters, multiply-accumulates (1 MAC = 2 FLOPs) and "
                    "float32 sizes."),
     "rf": ("rf", "Print each layer's receptive field (rf), jump (effective stride) and start."),
@@ -62,6 +68,9 @@ def main() -> None:
     (torch takes seconds), building the command line, printing the result.
     """
     try:
+        plugins = _take_plugins(sys.argv)
+        if plugins:
+            _load_plugins(plugins)
         from cnnbench.reports.cli._app import app
 
         app()
@@ -70,3 +79,52 @@ def main() -> None:
             sys.stderr.write("\ninterrupted\n")
         finally:
             sys.exit(EXIT_INTERRUPTED)
+
+
+PLUGIN_OPTION = "--plugin"
+PLUGIN_HELP = ("--plugin MODULE_OR_FILE, given anywhere on the command line (repeatable), "
+               "registers the activations its CNNBENCH_ACTIVATIONS = {name: spec} lists, for "
+               "any command; so does the CNNBENCH_PLUGINS environment variable.")
+
+
+def _take_plugins(argv: list[str]) -> list[str]:
+    """Remove every ``--plugin X`` / ``--plugin=X`` from ``argv`` (in place); return the Xs.
+
+    Every command takes the option this way, without each declaring it.
+    """
+    found, i = [], 1
+    while i < len(argv):
+        arg = argv[i]
+        if arg == PLUGIN_OPTION:
+            if i + 1 >= len(argv):
+                sys.stderr.write("error: `--plugin` needs a module or a file\n")
+                sys.exit(2)
+            found.append(argv[i + 1])
+            del argv[i : i + 2]
+        elif arg.startswith(PLUGIN_OPTION + "="):
+            found.append(arg.split("=", 1)[1])
+            del argv[i]
+        else:
+            i += 1
+    return found
+
+
+def _load_plugins(plugins: list[str]) -> None:
+    """Load ``plugins`` now (exit 2 naming the bad one), then pass them to child processes."""
+    import os
+
+    from cnnbench.analysis._validation import ParameterError
+
+    try:
+        from cnnbench.analysis.activations.plugins import load_plugin
+
+        for p in plugins:
+            load_plugin(p)
+        # child processes (workers, asv) may run elsewhere: a file is passed by absolute path
+        plugins = [os.path.abspath(p) if os.path.isfile(p) else p for p in plugins]
+    except ParameterError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(2)
+    os.environ["CNNBENCH_PLUGINS"] = os.pathsep.join(
+        [p for p in os.environ.get("CNNBENCH_PLUGINS", "").split(os.pathsep) if p] + plugins
+    )

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import typer
 import typer.main
 from cnnbench.analysis._validation import ParameterError
-from cnnbench.reports.cli import COMMANDS
+from cnnbench.reports.cli import COMMANDS, PLUGIN_HELP
 from rich.console import Console
 from rich.markup import escape
 from typer._click.exceptions import UsageError  # typer vendors click (0.29)
@@ -58,6 +58,7 @@ def load_command(name: str) -> TyperCommand:
 app = typer.Typer(
     name="cnnbench",
     help="Check the theory of CNN building blocks and time them in practice.",
+    epilog=PLUGIN_HELP,
     cls=LazyGroup,
     no_args_is_help=True,
     add_completion=False,

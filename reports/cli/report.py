@@ -33,6 +33,9 @@ def report(
     train_json: Annotated[
         Path, typer.Option("--train", help="JSON from `cnnbench train --json`.")
     ] = DEFAULT_OUT / "train.json",
+    league_json: Annotated[
+        Path, typer.Option("--league", help="JSON from `cnnbench league --json`.")
+    ] = DEFAULT_OUT / "league.json",
     asv_dir: Annotated[
         Path, typer.Option("--asv-results", help="asv results folder (history section).")
     ] = Path(".asv/results"),
@@ -64,7 +67,15 @@ def report(
     """
     # inputs first (reading has no side effects), then the outputs (their folders may be made)
     expected = _validate_inputs(check_json, bench_jsonl, train_json, expect, asv_dir, archive_dir)
-    inputs_given = {"--check": check_json, "--bench": bench_jsonl, "--train": train_json}
+    if league_json.exists():
+        from cnnbench.reports.league_section import load_league
+
+        try:
+            load_league(league_json)
+        except ResultsFileError as exc:
+            raise usage_error(f"`--league`: {exc}") from None
+    inputs_given = {"--check": check_json, "--bench": bench_jsonl, "--train": train_json,
+                    "--league": league_json}
     try:
         for option, path in (("--out", out), ("--screenshot", screenshot)):
             if path is None:
@@ -80,9 +91,8 @@ def report(
     from cnnbench.reports.render import expectation_diffs, load_check_rows, render_html
     from cnnbench.reports.sections import ReportInputs, build_sections
 
-    inputs = ReportInputs(
-        check_json, bench_jsonl, train_json, asv_dir, asv_archive=archive_dir, report_dir=out.parent
-    )
+    inputs = ReportInputs(check_json, bench_jsonl, train_json, asv_dir, asv_archive=archive_dir,
+                          report_dir=out.parent, league_json=league_json)  # fmt: skip
     try:
         sections = build_sections(inputs, progress=lambda name: err_console.print(f"  {name}"))
     except ResultsFileError as exc:  # a file that changed since it was validated above

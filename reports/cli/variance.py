@@ -40,7 +40,8 @@ GAINS_HELP = ("Print the gain each criterion implies, next to torch.nn.init.calc
 @app.command()
 def variance(
     activation: Annotated[
-        str | None, typer.Option("--activation", "-a", help="Registered activation.")
+        str | None, typer.Option("--activation", "-a", help="Registered activation, an "
+                                       "expression in x, or module:attr.")
     ] = None,
     init: Annotated[str, typer.Option("--init", "-i", help=INIT_HELP)] = "xavier_normal",
     depth: Annotated[int, typer.Option("--depth", "-L", help="Number of layers.")] = 30,
@@ -67,10 +68,12 @@ def variance(
         return
     if activation is None:
         raise usage_error("`--activation` is required (or use --gains)")
+    from cnnbench.analysis.activations.spec import activation as resolve
     from cnnbench.analysis.variance.maps import fixed_point, variance_profile
     from cnnbench.analysis.variance.monte_carlo import monte_carlo
 
     try:
+        activation = resolve(activation).name  # a name, an expression in x, module:attr
         _check_sizes(depth, width, draws, batch, seed, kind if mc else None)
         if mc:
             result = monte_carlo(activation, init, depth, width, kind=kind, draws=draws,
@@ -81,7 +84,7 @@ def variance(
             theory = variance_profile(activation, init, depth, width, kind=kind)
         fp = fixed_point(activation, theory.sigma_w2_forward, theory.sigma_b2)
     except ParameterError as exc:
-        raise parameter_error(exc) from None
+        raise parameter_error(exc, {"SPEC": "--activation"}) from None
 
     if json_out:
         out = result.to_json() if result is not None else {"theory": theory.to_json()}

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 import torch
 from cnnbench.analysis._validation import ParameterError
-from cnnbench.analysis.activations.registry import ACTIVATIONS
+from cnnbench.analysis.activations.registry import ACTIVATIONS, BUILTIN
 from cnnbench.analysis.networks.modules import conv_layers
 from cnnbench.bench import workloads_act, workloads_conv
 from cnnbench.bench.workloads import (
@@ -57,14 +57,14 @@ def test_every_registered_activation_has_workloads_in_both_profiles():
     # the registry guard: fails when an activation is registered without a workload
     assert workloads_act.missing_activations() == ()
     short = {w.op for w in all_workloads("short", "cpu") if w.group == "activation"}
-    assert short == set(ACTIVATIONS)
+    assert short == set(ACTIVATIONS)  # built-ins and any registered at run time
 
 
 def test_every_registered_activation_has_a_preallocated_output_form():
     # a new activation needs an aten .out kernel or a compiled-out form to be
     # read against the roofline; this fails until one is added
     have = set(workloads_act.ATEN_OUT) | set(workloads_act.COMPILED_OUT)
-    assert set(ACTIVATIONS) - have == set()
+    assert BUILTIN - have == set()  # a user's activation gets a compiled out= form itself
 
 
 def test_custom_activations_time_their_implementations_side_by_side():
@@ -205,3 +205,52 @@ def test_registry_guard_names_an_activation_without_out_workload():
     ws = tuple(w for w in full if not (w.op == "gelu" and w.alloc == "out"))
     assert workloads_act.missing_activations(full) == ()
     assert workloads_act.missing_activations(ws) == ("gelu",)
+
+
+def test_a_users_activation_gets_a_checked_compiled_out_form():
+    from cnnbench.analysis.activations.spec import activation
+
+    act = activation("x*tanh(x)", name="t_wl_user")
+    assert workloads_act._impls(act, "out") == ("compiled_out",)
+    ws = [w for w in workloads_act.activation_workloads("full", "cpu")
+          if w.op == "t_wl_user" and w.impl == "compiled_out" and w.case == "16K"
+          and w.dtype == "float32"]  # fmt: skip
+    assert ws
+    p = prepare(ws[0])  # raises WorkloadError if it disagrees with the float64 reference
+    assert p.max_rel_err <= 1e-5
+
+
+def test_timing_beside_the_builtins_refuses_a_non_elementwise_activation():
+    from cnnbench.bench.activation_timing import time_activations
+
+    with pytest.raises(ParameterError, match="`activation`='softmax' must be elementwise"):
+        time_activations(["relu", "softmax"])
+
+
+def _time_beside(forms):
+    from cnnbench.bench.activation_timing import time_activations
+    from cnnbench.bench.roofline import Ceilings
+
+    ceilings = Ceilings("cpu", {"dram": 1e10, "cache": 4e10}, {"float32": 1e11})
+    out = time_activations(["x*tanh(x)", "relu"], elements=4096, forms=forms, budget_s=0.02,
+                           ceilings=ceilings)  # fmt: skip
+    rows = out["rows"]
+    assert [(r["form"], r["direction"]) for r in rows[:2 * len(forms)]] == [
+        (f, d) for f in forms for d in ("forward", "backward")]
+    assert len(rows) == 4 * len(forms) and all(r["median_s"] > 0 for r in rows)
+    # bit-exact: a median divided by itself
+    assert all(r["vs_relu"] == 1.0 for r in rows if r["activation"] == "relu")
+    for r in rows:  # the roofline fraction is bytes moved / bandwidth / median
+        moved = (2 if r["direction"] == "forward" else 3) * 4096 * 4
+        assert r["roofline_fraction"] == pytest.approx(moved / 4e10 / r["median_s"])
+
+
+def test_timing_beside_the_builtins_in_one_run():
+    """Forward and backward, each checked against float64 before timing (eager: the smoke)."""
+    _time_beside(("eager",))
+
+
+@pytest.mark.slow
+def test_timing_beside_the_builtins_compiled():
+    """The compiled forms too (four Inductor compilations: a minute or more on 2 cores)."""
+    _time_beside(("eager", "compiled"))

@@ -34,9 +34,19 @@ def _tiny_png_section() -> Section:
     )
 
 
+def _league_like_section() -> Section:
+    from cnnbench.reports.render import Table
+
+    rows = (("tanh", "1", "1.593", "∞ (critical)"), ("relu", "1", "1.414", "1.44 (ordered)"),
+            ("gelu", "1/2", "1.534", "0.721 (ordered)"), ("selu", "1.0507", "1", "—"))
+    return Section("league", "Activation league table", "cnnbench league",
+                   tables=(Table("league", ("activation", "slope", "gain", "ξ"), rows),))
+
+
 def test_fixture_report_in_browser(browser_ok, tmp_path):
     html = render_html(
-        load_check_rows(FIXTURES / "check.json"), [_tiny_png_section()], generated="t"
+        load_check_rows(FIXTURES / "check.json"), [_tiny_png_section(), _league_like_section()],
+        generated="t",
     )
     page = tmp_path / "report.html"
     page.write_text(html)
@@ -47,5 +57,6 @@ def test_fixture_report_in_browser(browser_ok, tmp_path):
     assert seen.images == 1 and seen.broken_images == ()
     assert seen.verdict_rows == 5
     assert seen.filter_works is True
-    assert {"verdicts", "demo"} <= set(seen.sections)
+    assert {"verdicts", "demo", "league"} <= set(seen.sections)
+    assert seen.sort_works is True  # every column of the league table, both directions
     assert shot.stat().st_size > 10_000

@@ -96,3 +96,12 @@ def test_variance_without_activation_is_a_usage_error():
     result = runner.invoke(app, ["variance", "-L", "3"])
     assert result.exit_code == 2
     assert "`--activation` is required (or use --gains)" in result.output
+
+
+def test_variance_takes_an_expression_and_names_a_bad_one():
+    ok = runner.invoke(app, ["variance", "-a", "Max(0, x)*2", "--depth", "2", "--json"])
+    assert ok.exit_code == 0, ok.output
+    # 2·relu at Xavier (σ_w² = 1): q_{l+1} = 4·q_l/2 = 2·q_l, so layer 2 has q = 2
+    assert json.loads(ok.output)["theory"]["layers"][1]["q"] == pytest.approx(2.0)
+    bad = runner.invoke(app, ["variance", "-a", "log(x)"])
+    assert bad.exit_code == 2 and "`--activation`='log(x)' is undefined at 0" in bad.output

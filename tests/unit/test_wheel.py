@@ -51,3 +51,14 @@ def test_the_suite_never_imports_the_folders_as_top_level_packages():
     out = _run(sys.executable, "-c", probe, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_the_report_renders_from_outside_the_repository(tmp_path):
+    # the page template is package data of cnnbench.reports: found by that name, from any
+    # folder (a loader naming the folder `reports` worked only from the repository root)
+    probe = ("import sys; from cnnbench.reports.render import render_html;"
+             "html = render_html((), [], generated='t'); print('<html' in html, sorted(m for m "
+             "in sys.modules if m.split('.')[0] in ('analysis', 'bench', 'reports')))")
+    out = _run(sys.executable, "-c", probe, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True []"
