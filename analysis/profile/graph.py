@@ -188,3 +188,18 @@ def hook_records(model: nn.Module, sample: torch.Tensor) -> tuple[list[NodeRecor
         for h in handles:
             h.remove()
     return calls, int(counter.get_total_flops())
+
+
+def hook_records_any(model: nn.Module, sample: torch.Tensor, build_cpu) -> tuple[list, int, str]:
+    """:func:`hook_records` on ``meta``; a model whose forward reads values (``.item()``,
+    ``if x.sum() > 0``) is rebuilt by ``build_cpu()`` and run on zeros on the CPU.
+    Returns the records, the FLOPs and a note ("" when meta sufficed)."""
+    try:
+        records, flops = hook_records(model, sample)
+        return records, flops, ""
+    except (RuntimeError, NotImplementedError) as exc:
+        cpu = build_cpu().eval()
+        records, flops = hook_records(cpu, torch.zeros(sample.shape))
+        return records, flops, (f"the forward pass reads tensor values ({exc}); it ran on the "
+                                "CPU on zeros, so the model's data-dependent branches took "
+                                "the zeros' path")  # fmt: skip

@@ -31,7 +31,8 @@ from torch import fx, nn
 # The forward pass the oracle may run: 2 GMAC in float64 take a few seconds on 2 cores.
 MAX_MACS = 2 * 10**9
 MAX_UNITS = 48  # units measured in all (one backward pass each)
-STALE_STEPS = 3  # stop enlarging the input after this many steps that measured nothing new
+STALE_STEPS = 3
+BUMPS = 32  # sizes tried above one the model refuses (strides and concatenations that must agree)  # stop enlarging the input after this many steps that measured nothing new
 _WINDOWED = ("sliding", "transposed", "resample")
 
 
@@ -98,17 +99,23 @@ def _plan(source: ModelSource, input_shape: tuple[int, ...], head: str | None, m
     size never has a unit clear of padding)."""
     shape = tuple(input_shape)
     gm = trace(build_model(source, "meta").eval())
-    best, stale, first = None, 0, True
+    best, stale, first, before = None, 0, True, None
     while stale < STALE_STEPS:
-        records = graph_records(gm, torch.zeros((1, *shape), device="meta"))
+        shape, records = _runnable(gm, shape)
+        if records is None:
+            break
         cost = sum(m for r in records if (m := macs(r)) is not None)
+        if cost > max_macs and before is not None:  # the size every target asks for is
+            shape, before = before, None  # too dear: grow step by step from the start
+            continue
         if cost > max_macs:
             break
         states = propagate(records, clean=True)
         targets = _targets(records, states, head, every)
         if first and targets and (bigger := _needed(targets, states, shape)) != shape:
-            shape, first = bigger, False
+            shape, first, before = bigger, False, shape
             continue
+        before = None
         first = False
         ok = [r for r in targets if not _short(r, states)]
         if best is None or len(ok) > len(best[2]):
@@ -124,6 +131,18 @@ def _plan(source: ModelSource, input_shape: tuple[int, ...], head: str | None, m
         return (f"no unit is clear of padding at inputs up to {size} within the oracle's "
                 f"{max_macs / 1e9:g} GMAC (float64) limit")  # fmt: skip
     return best
+
+
+def _runnable(gm: fx.GraphModule, shape: tuple[int, ...]):
+    """``shape`` or the next size up (each spatial size +1, at most :data:`BUMPS` times) at
+    which the model runs, with its records; (shape, None) when none does (a model that
+    needs, say, sizes divisible by 4 runs at one of the next 3 sizes)."""
+    for _ in range(BUMPS):
+        try:
+            return shape, graph_records(gm, torch.zeros((1, *shape), device="meta"))
+        except RuntimeError:
+            shape = (shape[0], *(n + 1 for n in shape[1:]))
+    return shape, None
 
 
 def _positive(model: nn.Module, gen: torch.Generator) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-from cnnbench.analysis.profile.graph import NodeRecord, graph_records, hook_records, trace
+from cnnbench.analysis.profile.graph import NodeRecord, graph_records, hook_records_any, trace
 from cnnbench.analysis.profile.layers import macs
 from cnnbench.analysis.profile.receptive import (
     GLOBAL,
@@ -48,6 +48,7 @@ class LayerRow:
     padding: tuple[int | None, ...] | None = None
     state: str = "none"  # window | global | unknown | none
     note: str = ""
+    node: str = ""  # the fx node's name (the graph's own key)
 
     @property
     def counted_macs(self) -> int:
@@ -153,7 +154,7 @@ def _row(r: NodeRecord, model, state: State = None) -> LayerRow:
     act = 0 if r.alias or r.shape is None else r.numel * r.itemsize
     return LayerRow(r.name, r.op, r.inputs, None if r.shape is None else tuple(r.shape[1:]),
                     _params_of(r, model), macs(r), r.flops // FLOPS_PER_MAC, act,
-                    **_state_fields(state))  # fmt: skip
+                    node=r.node, **_state_fields(state))  # fmt: skip
 
 
 def profile_network(source: ModelSource, input_shape: tuple[int, ...]) -> NetworkProfile:
@@ -175,7 +176,9 @@ def profile_network(source: ModelSource, input_shape: tuple[int, ...]) -> Networ
         notes.append(f"torch.fx could not trace the model ({type(exc).__name__}: {exc}); rows "
                      "are leaf-module calls from forward hooks, and receptive fields (which "
                      "need the graph) are not computed")  # fmt: skip
-        records, total_flops = hook_records(model, sample)
+        records, total_flops, note = hook_records_any(model, sample,
+                                                      lambda: build_model(source, "cpu"))
+        notes += [note] if note else []
         rows = tuple(_row(r, model) for r in records)
         return _finish(source, input_shape, model, rows, total_flops, False, None, notes)
     records = graph_records(gm, sample)
