@@ -66,9 +66,9 @@ def moments(source: ModelSource, input_shape: tuple[int, ...], names: dict[str, 
     backward ratios relative to node ``reference`` (None: the output gradient).
 
     >>> from cnnbench.analysis.profile.source import resolve
-    >>> rows = moments(resolve("lenet5"), (1, 28, 28), {"fc1": "fc1"}, samples=4)
+    >>> rows = moments(resolve("lenet5"), (1, 28, 28), {"conv2": "conv2"}, samples=4)
     >>> [r.name for r in rows], rows[0].flag
-    (['fc1'], '')
+    (['conv2'], '')
     """
     torch.manual_seed(seed)
     model = build_model(source, "cpu").float().train()

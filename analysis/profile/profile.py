@@ -165,7 +165,7 @@ def profile_network(source: ModelSource, input_shape: tuple[int, ...]) -> Networ
     >>> from cnnbench.analysis.profile.source import resolve
     >>> p = profile_network(resolve("lenet5"), (1, 28, 28))
     >>> p.params, p.macs, p.headline_row.rf
-    (431080, 2307500, (16, 16))
+    (431080, 2293000, (16, 16))
     """
     model = build_model(source, "meta").eval()
     sample = torch.zeros((1, *input_shape), device="meta")  # (1, C, H, W)
