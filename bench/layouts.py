@@ -114,10 +114,10 @@ def recommend(rows: list[LayoutRow], convert_s: float) -> dict:
         choice = "NCHW"
     else:
         choice = "either (within 5 %)"
+    kinds = ("NCHW", "channels_last", "either (within 5 %)")
     return {"nchw_s": nchw, "channels_last_s": cl, "conversion_s": convert_s,
             "recommendation": choice,
-            "layers_faster": {k: sum(r.faster == k for r in rows)
-                              for k in ("NCHW", "channels_last", "either (within 5 %)")}}  # fmt: skip
+            "layers_faster": {k: sum(r.faster == k for r in rows) for k in kinds}}  # fmt: skip
 
 
 def model_convs(source, input_shape: tuple[int, ...], batch: int = 1):

@@ -31,8 +31,8 @@ from torch import fx, nn
 # The forward pass the oracle may run: 2 GMAC in float64 take a few seconds on 2 cores.
 MAX_MACS = 2 * 10**9
 MAX_UNITS = 48  # units measured in all (one backward pass each)
-STALE_STEPS = 3
-BUMPS = 32  # sizes tried above one the model refuses (strides and concatenations that must agree)  # stop enlarging the input after this many steps that measured nothing new
+STALE_STEPS = 3  # stop enlarging the input after this many steps that measured nothing new
+BUMPS = 32  # sizes tried above one the model refuses (strides, concatenations that must agree)
 _WINDOWED = ("sliding", "transposed", "resample")
 
 

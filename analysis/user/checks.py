@@ -32,14 +32,16 @@ def parse_expr(text: str, assume: tuple[str, ...] = ()) -> sympy.Expr:
     >>> parse_expr("exp(x) - 1")
     exp(x) - 1
     """
+    import re
+
     from sympy.parsing.sympy_parser import (
         convert_xor,
         implicit_multiplication,
-        parse_expr as sp_parse,
         standard_transformations,
     )
-
-    import re
+    from sympy.parsing.sympy_parser import (
+        parse_expr as sp_parse,
+    )
 
     flags: dict[str, dict[str, bool]] = {}
     for a in assume:
@@ -162,7 +164,8 @@ def output_size(op: str, input: int, kernel: int, size: int, stride: int | None 
                                                          dilation),
             "max_pool": lambda: F.max_pool1d(x, kernel, st, padding, dilation,
                                              ceil_mode=ceil_mode),
-            "avg_pool": lambda: F.avg_pool1d(x, kernel, st, padding, ceil_mode=ceil_mode)}[op]  # fmt: skip
+            "avg_pool": lambda: F.avg_pool1d(x, kernel, st, padding,
+                                             ceil_mode=ceil_mode)}[op]  # fmt: skip
     setting = (f"{op}, input {input}, kernel {kernel}, stride {st}, padding {padding}, dilation "
                f"{dilation}" + (f", ceil_mode {ceil_mode}" if op.endswith("pool") else "")
                + (f", output_padding {output_padding}" if op == "conv_transpose" else ""))
