@@ -66,9 +66,10 @@ def moments(source: ModelSource, input_shape: tuple[int, ...], names: dict[str, 
     backward ratios relative to node ``reference`` (None: the output gradient).
 
     >>> from cnnbench.analysis.profile.source import resolve
-    >>> rows = moments(resolve("lenet5"), (1, 28, 28), {"conv2": "conv2"}, samples=4)
-    >>> [r.name for r in rows], rows[0].flag
-    (['conv2'], '')
+    >>> rows = moments(resolve("lenet5"), (1, 28, 28), {"conv2": "conv2", "tanh2": "tanh2"},
+    ...                "tanh2", samples=4)
+    >>> [(r.name, r.flag) for r in rows]
+    [('conv2', ''), ('tanh2', '')]
     """
     torch.manual_seed(seed)
     model = build_model(source, "cpu").float().train()
