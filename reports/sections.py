@@ -20,6 +20,7 @@ from cnnbench.reports.figures import figure_data_uri
 from cnnbench.reports.history_section import history_section
 from cnnbench.reports.render import Figure, Section, Table
 from cnnbench.reports.training_section import training_section
+from cnnbench.reports.user_sections import networks_section, user_claims_section
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class ReportInputs:
     asv_results: Path  # asv's results_dir (this checkout's runs)
     asv_archive: Path = ARCHIVE  # the committed history (bench/asv_history)
     report_dir: Path = Path("reports/out")  # where the HTML goes: links are relative to it
+    user_check: Path = Path("reports/out/user-claims.json")  # cnnbench check --claims --json
+    networks: Path = Path("reports/out/networks")  # cnnbench network --out FOLDER/NAME.json
 
 
 def build_sections(
@@ -39,6 +42,8 @@ def build_sections(
     builders: list[tuple[str, Callable[[ReportInputs], Section]]] = [
         ("theory figures", theory_section),
         ("training", training_section),
+        ("your claims", lambda i: user_claims_section(i.user_check)),
+        ("your networks", lambda i: networks_section(i.networks)),
         ("timings", timing_section),
         ("history", history_section),
         ("machine", machine_section),

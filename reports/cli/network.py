@@ -54,6 +54,9 @@ def network(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     html_out: Annotated[Path | None, typer.Option("--html", help=(
         "Also write the profile as an HTML page here (its folder is created)."))] = None,
+    save: Annotated[Path | None, typer.Option("--out", help=(
+        "Also write the JSON here, atomically (its folder is created); `cnnbench report` "
+        "shows every profile in reports/out/networks/."))] = None,
 ) -> None:
     """Profile a torch model: per layer output shape, receptive field and jump, parameters,
     MACs and activation memory; then totals.
@@ -71,8 +74,9 @@ def network(
                f"{MAX_SAMPLES} of a large model take minutes")  # fmt: skip
         within("--batch", batch, 1, MAX_BATCH, "the timed inputs are held in memory")
         within("--budget", budget, 1.0, MAX_BUDGET_S, "wall-clock seconds of timing")
-        if html_out is not None:
-            check_output("--html", html_out, create_parent=True)
+        for option, path in (("--html", html_out), ("--out", save)):
+            if path is not None:
+                check_output(option, path, create_parent=True)
         source = resolve(spec)
         if input_shape is None and source.default_input is None:
             raise ParameterError("--input", None, "is required for a model of your own: give "
@@ -93,12 +97,17 @@ def network(
         from cnnbench.reports.network_page import network_html
 
         write_text_atomic(html_out, network_html(out))
+    if save is not None:
+        from cnnbench.bench.results_io import write_json_atomic
+
+        write_json_atomic(save, out)
     if json_out:
         console.print_json(json.dumps(out, allow_nan=False))
     else:
         _print(out)
-        if html_out is not None:
-            console.print(f"wrote {html_out}")
+        for path in (html_out, save):
+            if path is not None:
+                console.print(f"wrote {path}")
     raise typer.Exit(1 if failed else 0)
 
 

@@ -45,6 +45,12 @@ def report(
         Path,
         typer.Option("--asv-history", help="The committed asv history (bench/asv_history)."),
     ] = ARCHIVE,
+    user_check: Annotated[Path, typer.Option("--user-check", help=(
+        "JSON from `cnnbench check --claims FILE --json` (the 'Your claims' section)."))
+    ] = DEFAULT_OUT / "user-claims.json",
+    networks: Annotated[Path, typer.Option("--networks", help=(
+        "Folder of `cnnbench network --out` profiles (the 'Your networks' section)."))
+    ] = DEFAULT_OUT / "networks",
     out: Annotated[Path, typer.Option("--out", help="Where to write the HTML (its folder is "
                                       "created if missing).")] = DEFAULT_OUT / "report.html",
     screenshot: Annotated[
@@ -64,6 +70,7 @@ def report(
     """
     # inputs first (reading has no side effects), then the outputs (their folders may be made)
     expected = _validate_inputs(check_json, bench_jsonl, train_json, expect, asv_dir, archive_dir)
+    _validate_user_inputs(user_check, networks)
     inputs_given = {"--check": check_json, "--bench": bench_jsonl, "--train": train_json}
     try:
         for option, path in (("--out", out), ("--screenshot", screenshot)):
@@ -81,7 +88,8 @@ def report(
     from cnnbench.reports.sections import ReportInputs, build_sections
 
     inputs = ReportInputs(
-        check_json, bench_jsonl, train_json, asv_dir, asv_archive=archive_dir, report_dir=out.parent
+        check_json, bench_jsonl, train_json, asv_dir, asv_archive=archive_dir,
+        report_dir=out.parent, user_check=user_check, networks=networks,
     )
     try:
         sections = build_sections(inputs, progress=lambda name: err_console.print(f"  {name}"))
@@ -147,6 +155,23 @@ def _validate_inputs(check_json, bench_jsonl, train_json, expect, asv_dir, archi
         return load_expectations(expect)
     except ResultsFileError as exc:
         raise usage_error(f"`--expect`: {exc}") from None
+
+
+def _validate_user_inputs(user_check: Path, networks: Path) -> None:
+    """The user's claims results and network profiles, read once before anything is drawn."""
+    from cnnbench.bench.loaders import load_check_results
+    from cnnbench.bench.loaders_network import load_network_profile, network_paths
+
+    try:
+        if user_check.exists() or user_check.is_symlink():
+            load_check_results(user_check)
+    except ResultsFileError as exc:
+        raise usage_error(f"`--user-check`: {exc}") from None
+    try:
+        for path in network_paths(networks):
+            load_network_profile(path)
+    except ResultsFileError as exc:
+        raise usage_error(f"`--networks`: {exc}") from None
 
 
 def _browser_check(page: Path, screenshot: Path) -> None:

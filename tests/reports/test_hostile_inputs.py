@@ -122,7 +122,8 @@ class FileOption:
 
 def _report(option: str) -> tuple[str, ...]:
     base = {"--check": "none-check.json", "--bench": "none.jsonl", "--train": "none-train.json",
-            "--expect": "none-expect.json"}  # fmt: skip
+            "--expect": "none-expect.json", "--user-check": "none-user.json",
+            "--networks": "none-networks"}  # fmt: skip
     base[option] = "{f}"
     out = [x for k, v in base.items() for x in (k, v)]
     return ("report", *out, "--asv-results", "asv", "--asv-history", "hist",
@@ -148,6 +149,8 @@ FILE_OPTIONS = (
     FileOption("report --bench", _report("--bench"), "--bench", "bench", MISSING_FINE),
     FileOption("report --train", _report("--train"), "--train", "train", MISSING_FINE),
     FileOption("report --expect", _report("--expect"), "--expect", "expect", MISSING_FINE),
+    FileOption("report --user-check", _report("--user-check"), "--user-check", "check",
+               MISSING_FINE),
     FileOption("gate check --baseline", ("gate", "check", "--baseline", "{f}"), "--baseline",
                "baseline"),
     FileOption("gate trials --baseline", ("gate", "trials", "--trials", "1", "--baseline", "{f}"),
@@ -286,6 +289,7 @@ OUTPUT_OPTIONS = (
     ("gate baseline --out", ("gate", "baseline", "--out", "{f}"), "--out"),
     ("train --json", ("train", "--epochs", "1", "--json", "{f}"), "--json"),
     ("network --html", ("network", "lenet5", "--html", "{f}"), "--html"),
+    ("network --out", ("network", "lenet5", "--out", "{f}"), "--out"),
 )
 BAD_OUTPUTS = {
     "directory": lambda t: str(t),
