@@ -159,11 +159,16 @@ def _is_leaf(module: nn.Module) -> bool:
 
 
 def hook_records(model: nn.Module, sample: torch.Tensor) -> tuple[list[NodeRecord], int]:
-    """Leaf-module calls in the order they ran (no graph: ``inputs`` stay empty), and the
-    whole forward pass's FlopCounterMode total."""
+    """Leaf-module calls in the order they ran (no graph: ``inputs`` stay empty), each with
+    the FLOPs counted while it ran, and the whole forward pass's FlopCounterMode total."""
     calls: list[NodeRecord] = []
     called: set[int] = set()
     names = {id(m): n for n, m in model.named_modules()}
+    counter = FlopCounterMode(display=False)
+    started: list[int] = []
+
+    def pre_hook(module, args):
+        started.append(counter.get_total_flops())
 
     def hook(module, args, output):
         tensors = [a for a in args if isinstance(a, torch.Tensor)]
@@ -176,11 +181,13 @@ def hook_records(model: nn.Module, sample: torch.Tensor) -> tuple[list[NodeRecor
             module=module, shape=tuple(output.shape) if tensor else None,
             itemsize=output.element_size() if tensor else 0,
             alias=_aliases(output, tensors), first_call=first,
+            flops=int(counter.get_total_flops() - started.pop()),
             in_shapes=tuple(tuple(t.shape) for t in tensors),
         ))  # fmt: skip
 
-    handles = [m.register_forward_hook(hook) for m in model.modules() if _is_leaf(m)]
-    counter = FlopCounterMode(display=False)
+    leaves = [m for m in model.modules() if _is_leaf(m)]
+    handles = [m.register_forward_pre_hook(pre_hook) for m in leaves]
+    handles += [m.register_forward_hook(hook) for m in leaves]
     try:
         with counter, torch.no_grad():
             model(sample)

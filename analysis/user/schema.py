@@ -144,7 +144,7 @@ def _claim(path: Path, index: int, raw: Any) -> UserClaim:
                 raise bad(key, None, f"is required in a {kind} claim ({kind_of})")
             continue
         fields[key] = _typed(bad, key, raw[key], kind_of)
-    _semantics(bad, kind, fields)
+    _semantics(bad, kind, fields, path)
     return UserClaim(raw["id"], kind, raw["source"], raw["statement"], fields, str(path))
 
 
@@ -159,7 +159,7 @@ def _typed(bad, key: str, value: Any, kind_of: str) -> Any:
     return value
 
 
-def _semantics(bad, kind: str, f: dict[str, Any]) -> None:
+def _semantics(bad, kind: str, f: dict[str, Any], path: Path) -> None:
     """What types alone do not say: expressions parse, names exist, sizes make sense."""
     from cnnbench.analysis.user.checks import parse_expr
 
@@ -197,7 +197,7 @@ def _semantics(bad, kind: str, f: dict[str, Any]) -> None:
     if kind == "output-size":
         _output_size(bad, f)
     if kind in ("params", "macs"):
-        _network(bad, f)
+        _network(bad, f, path)
     if kind in ("gain", "fixed-point"):
         _activation(bad, kind, f)
 
@@ -217,9 +217,13 @@ def _output_size(bad, f: dict[str, Any]) -> None:
         raise bad("dilation", f["dilation"], "is not a key of avg_pool (torch has none)")
 
 
-def _network(bad, f: dict[str, Any]) -> None:
+def _network(bad, f: dict[str, Any], path: Path) -> None:
     from cnnbench.analysis.profile.source import parse_input, resolve
 
+    where, _, attr = f["network"].rpartition(":")
+    beside = path.parent / where
+    if where and not Path(where).is_absolute() and beside.is_file():  # next to the claims file
+        f["network"] = f"{beside}:{attr}"
     try:
         resolve(f["network"], "network")
         parse_input(f["input"], "input")

@@ -180,3 +180,19 @@ def test_html_into_a_file_is_exit_2(tmp_path):
     code, out = _invoke(["lenet5", "--html", str(tmp_path / "afile" / "x.html")])
     assert code == 2, out
     assert "--html" in out
+
+
+def test_an_untraceable_model_says_what_was_left_out():
+    code, out = _invoke([f"{MODELS}:branchy", "--input", "3x8x8", "--verify", "--variance"])
+    assert code == 0, out
+    assert "torch.fx could not trace the model" in out
+    assert "gradient support: not measured (the model could not be traced)" in out
+    assert "variance: not measured (the model could not be traced)" in out
+
+
+def test_a_model_without_convolutions_has_no_layouts(tmp_path):
+    path = tmp_path / "mlp.py"
+    path.write_text("from torch import nn\n\ndef mlp():\n    return nn.Linear(4, 2)\n")
+    code, out = _invoke([f"{path}:mlp", "--input", "1x4", "--layouts"])
+    assert code == 0, out
+    assert "layouts: not timed (the model has no 2-D convolution)" in out

@@ -263,3 +263,17 @@ def test_cli_refuses_before_anything_runs_or_is_written(tmp_path, monkeypatch):
     text = " ".join(r.output.split())
     assert "--claims" in text and "claim 'c2' (#2): `value`=None is required" in text
     assert not out.exists()
+
+
+def test_a_network_path_is_found_next_to_the_claims_file(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "net.py").write_text(
+        "from torch import nn\n\ndef build():\n    return nn.Conv2d(3, 4, 3)\n")
+    path = tmp_path / "c.toml"
+    path.write_text('[[claim]]\nkind = "params"\nnetwork = "models/net.py:build"\n'
+                    'input = "3x8x8"\nvalue = 112\n' + HEAD)  # fmt: skip
+    (c,) = read_claims(path)
+    assert c.fields["network"] == f"{tmp_path / 'models' / 'net.py'}:build"
+    from cnnbench.analysis.user.claims import to_claim
+
+    assert to_claim(c).check().verdict is Verdict.CONFIRMED  # 3*4*9 + 4 = 112
