@@ -137,6 +137,8 @@ expect: $(STAMP)
 verdicts: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/cnnbench check --quiet --expect $(EXPECT)
 	OMP_NUM_THREADS=2 $(BIN)/cnnbench check --quiet --expect $(EXPECT)
+	$(BIN)/cnnbench check --quiet --claims docs/examples/claims.toml \
+		--expect docs/examples/claims.expected.json
 
 clean:
 	rm -rf $(OUT) .pytest_cache .hypothesis

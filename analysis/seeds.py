@@ -14,7 +14,8 @@ XU_THESIS = "003_6ff731d493f5c8c8.txt"  # Bing Xu, MSc thesis (2016)
 FOUNDATIONS = "004_e138cd620735c755.txt"  # "Foundation of Deep Learning" chapter
 PYTORCH_DOCS = "pytorch-docs"  # docs of torch 2.x (the installed version is recorded in evidence)
 PAPER = "paper"  # a published reference value (the locator names the paper)
+USER = "user"  # a claim from the user's claims file (the locator is its `source`)
 
 SEEDS = (REGULARIZED_RELU, MSD_THESIS, BILICI, XU_THESIS, FOUNDATIONS)
-SOURCES = (*SEEDS, PYTORCH_DOCS, PAPER)
+SOURCES = (*SEEDS, PYTORCH_DOCS, PAPER, USER)
 

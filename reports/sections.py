@@ -21,6 +21,7 @@ from cnnbench.reports.history_section import history_section
 from cnnbench.reports.league_section import league_section
 from cnnbench.reports.render import Figure, Section, Table
 from cnnbench.reports.training_section import training_section
+from cnnbench.reports.user_sections import networks_section, user_claims_section
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class ReportInputs:
     asv_archive: Path = ARCHIVE  # the committed history (bench/asv_history)
     report_dir: Path = Path("reports/out")  # where the HTML goes: links are relative to it
     league_json: Path = Path("reports/out/league.json")  # `cnnbench league --json`
+    user_check: Path = Path("reports/out/user-claims.json")  # cnnbench check --claims --json
+    networks: Path = Path("reports/out/networks")  # cnnbench network --out FOLDER/NAME.json
 
 
 def build_sections(
@@ -42,6 +45,8 @@ def build_sections(
         ("theory figures", theory_section),
         ("training", training_section),
         ("league", league_section),
+        ("your claims", lambda i: user_claims_section(i.user_check)),
+        ("your networks", lambda i: networks_section(i.networks)),
         ("timings", timing_section),
         ("history", history_section),
         ("machine", machine_section),

@@ -35,6 +35,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "trainability measured in one run."),
     "complexity": ("complexity", "Print parameters, multiply-accumulates (1 MAC = 2 FLOPs) and "
                    "float32 sizes."),
+    "network": ("network", "Profile a torch model: per layer output shape, receptive field and "
+                "jump, parameters, MACs and activation memory; then totals."),
     "rf": ("rf", "Print each layer's receptive field (rf), jump (effective stride) and start."),
     "maxdepth": ("maxdepth", "Maximise the total depth sum a_i over n stages (003 eqs. 4.2-4.4)."),
     "shape": ("shape", "Output size along one axis, with torch's rules (refuses what torch "

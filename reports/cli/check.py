@@ -51,6 +51,12 @@ def check(
         bool, typer.Option("--skip-slow", help="Leave out claims marked slow.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")] = False,
+    claims_file: Annotated[
+        Path | None,
+        typer.Option("--claims", help=(
+            "Check the claims of this TOML file (your own paper's) instead of the registry's; "
+            "the file is validated whole before any claim runs.")),
+    ] = None,
 ) -> None:
     """Check every claim of the source texts; print verdicts grouped by seed and family.
 
@@ -65,7 +71,7 @@ def check(
             raise usage_error(msg) from None
     expected = _read_expect(expect) if expect is not None else None
     _check_outputs(json_out, write_expect)
-    registered = all_claims()
+    registered = all_claims() if claims_file is None else _user_claims(claims_file)
     claims = select_claims(registered, only, skip_slow=skip_slow)
     if not claims:
         raise usage_error(f"`--only`={only!r} matches no claim id or source")
@@ -102,6 +108,17 @@ def check(
         else:
             console.print(f"verdicts match {expect}")
     raise typer.Exit(status)
+
+
+def _user_claims(path: Path):
+    """The claims file's claims; a malformed file exits 2 before anything runs."""
+    from cnnbench.analysis.user.claims import load_claims
+    from cnnbench.analysis.user.schema import ClaimsFileError
+
+    try:
+        return load_claims(path)
+    except ClaimsFileError as exc:
+        raise usage_error(f"`--claims`: {exc}") from None
 
 
 def severity_line(results: list[ClaimResult]) -> str:

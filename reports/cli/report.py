@@ -48,6 +48,12 @@ def report(
         Path,
         typer.Option("--asv-history", help="The committed asv history (bench/asv_history)."),
     ] = ARCHIVE,
+    user_check: Annotated[Path, typer.Option("--user-check", help=(
+        "JSON from `cnnbench check --claims FILE --json` (the 'Your claims' section)."))
+    ] = DEFAULT_OUT / "user-claims.json",
+    networks: Annotated[Path, typer.Option("--networks", help=(
+        "Folder of `cnnbench network --out` profiles (the 'Your networks' section)."))
+    ] = DEFAULT_OUT / "networks",
     out: Annotated[Path, typer.Option("--out", help="Where to write the HTML (its folder is "
                                       "created if missing).")] = DEFAULT_OUT / "report.html",
     screenshot: Annotated[
@@ -67,6 +73,7 @@ def report(
     """
     # inputs first (reading has no side effects), then the outputs (their folders may be made)
     expected = _validate_inputs(check_json, bench_jsonl, train_json, expect, asv_dir, archive_dir)
+    _validate_user_inputs(user_check, networks)
     if league_json.exists():
         from cnnbench.reports.league_section import load_league
 
@@ -91,8 +98,10 @@ def report(
     from cnnbench.reports.render import expectation_diffs, load_check_rows, render_html
     from cnnbench.reports.sections import ReportInputs, build_sections
 
-    inputs = ReportInputs(check_json, bench_jsonl, train_json, asv_dir, asv_archive=archive_dir,
-                          report_dir=out.parent, league_json=league_json)  # fmt: skip
+    inputs = ReportInputs(
+        check_json, bench_jsonl, train_json, asv_dir, asv_archive=archive_dir,
+        report_dir=out.parent, user_check=user_check, networks=networks, league_json=league_json,
+    )
     try:
         sections = build_sections(inputs, progress=lambda name: err_console.print(f"  {name}"))
     except ResultsFileError as exc:  # a file that changed since it was validated above
@@ -157,6 +166,23 @@ def _validate_inputs(check_json, bench_jsonl, train_json, expect, asv_dir, archi
         return load_expectations(expect)
     except ResultsFileError as exc:
         raise usage_error(f"`--expect`: {exc}") from None
+
+
+def _validate_user_inputs(user_check: Path, networks: Path) -> None:
+    """The user's claims results and network profiles, read once before anything is drawn."""
+    from cnnbench.bench.loaders import load_check_results
+    from cnnbench.bench.loaders_network import load_network_profile, network_paths
+
+    try:
+        if user_check.exists() or user_check.is_symlink():
+            load_check_results(user_check)
+    except ResultsFileError as exc:
+        raise usage_error(f"`--user-check`: {exc}") from None
+    try:
+        for path in network_paths(networks):
+            load_network_profile(path)
+    except ResultsFileError as exc:
+        raise usage_error(f"`--networks`: {exc}") from None
 
 
 def _browser_check(page: Path, screenshot: Path) -> None:

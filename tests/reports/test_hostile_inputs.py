@@ -55,6 +55,7 @@ SAMPLES: dict[str, Callable[[], bytes]] = {
     "train": _train_sample,
     "asv-result": lambda: next((ROOT / "bench/asv_history").glob("*/*-*.json")).read_bytes(),
     "asv-config": lambda: (ROOT / "asv.conf.json").read_bytes(),
+    "claims": lambda: (ROOT / "docs/examples/claims.toml").read_bytes(),
 }
 
 
@@ -121,7 +122,8 @@ class FileOption:
 
 def _report(option: str) -> tuple[str, ...]:
     base = {"--check": "none-check.json", "--bench": "none.jsonl", "--train": "none-train.json",
-            "--expect": "none-expect.json"}  # fmt: skip
+            "--expect": "none-expect.json", "--user-check": "none-user.json",
+            "--networks": "none-networks"}  # fmt: skip
     base[option] = "{f}"
     out = [x for k, v in base.items() for x in (k, v)]
     return ("report", *out, "--asv-results", "asv", "--asv-history", "hist",
@@ -133,8 +135,11 @@ REPORT_PLAIN = tuple(a if a != "{f}" else "none-check.json" for a in _report("--
 ASV_FINE = frozenset({"nan", "infinity", "huge-number"})
 JSON5_FINE = frozenset({"nan", "infinity", "huge-number"})
 MISSING_FINE = frozenset({"missing"})
+# a TOML claims file holds no JSON number to turn into NaN (test_user_claims tests `nan`)
+TOML_FINE = frozenset({"nan", "infinity", "huge-number"})
 FILE_OPTIONS = (
     FileOption("check --expect", ("check", "--expect", "{f}"), "--expect", "expect"),
+    FileOption("check --claims", ("check", "--claims", "{f}"), "--claims", "claims", TOML_FINE),
     FileOption("check --write-expect", ("check", "--write-expect", "{f}"), "--write-expect",
                "expect", MISSING_FINE),
     FileOption("bench --show", ("bench", "--show", "--out", "{f}"), "--out", "bench"),
@@ -144,6 +149,8 @@ FILE_OPTIONS = (
     FileOption("report --bench", _report("--bench"), "--bench", "bench", MISSING_FINE),
     FileOption("report --train", _report("--train"), "--train", "train", MISSING_FINE),
     FileOption("report --expect", _report("--expect"), "--expect", "expect", MISSING_FINE),
+    FileOption("report --user-check", _report("--user-check"), "--user-check", "check",
+               MISSING_FINE),
     FileOption("gate check --baseline", ("gate", "check", "--baseline", "{f}"), "--baseline",
                "baseline"),
     FileOption("gate trials --baseline", ("gate", "trials", "--trials", "1", "--baseline", "{f}"),
@@ -212,6 +219,9 @@ def no_work(monkeypatch):
     import cnnbench.bench.crosscheck
 
     monkeypatch.setattr(cnnbench.bench.crosscheck, "crosscheck", fail)
+    import cnnbench.analysis.profile.profile
+
+    monkeypatch.setattr(cnnbench.analysis.profile.profile, "profile_network", fail)
 
 
 def _hashes(folder: Path) -> dict[str, str]:
@@ -278,6 +288,8 @@ OUTPUT_OPTIONS = (
     ("gate trials --json", ("gate", "trials", "--trials", "1", "--json", "{f}"), "--json"),
     ("gate baseline --out", ("gate", "baseline", "--out", "{f}"), "--out"),
     ("train --json", ("train", "--epochs", "1", "--json", "{f}"), "--json"),
+    ("network --html", ("network", "lenet5", "--html", "{f}"), "--html"),
+    ("network --out", ("network", "lenet5", "--out", "{f}"), "--out"),
 )
 BAD_OUTPUTS = {
     "directory": lambda t: str(t),
@@ -354,6 +366,9 @@ NUMERIC = (  # (command args, option, values that must be refused)
                                      "nope=0.5", "relu.out")),
     (("gate", "asv", "A", "B"), "--factor", ("1", "0.5", "-1", "nan", "inf")),
     (("asv-site", "serve"), "--port", ("0", "-1", "65536", "x")),
+    (("network", "lenet5"), "--samples", ("0", "1", "257", "x", "nan")),
+    (("network", "lenet5"), "--batch", ("0", "65", "-1", "1.5")),
+    (("network", "lenet5"), "--budget", ("0", "0.5", "3601", "nan", "inf", "-1")),
 )
 NUMERIC_CASES = [pytest.param(cmd, opt, v, id=f"{cmd[0]} {opt}={v[:12]}")
                  for cmd, opt, values in NUMERIC for v in values]  # fmt: skip
