@@ -32,7 +32,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cnnbench.bench.counts_spec import NUMBER, REPEATS, THREADS, WARMUP_CALLS
+from cnnbench.bench.counts_spec import (
+    FIRST_USE_CALLS,
+    NUMBER,
+    REPEATS,
+    THREADS,
+    WARMUP_CALLS,
+)
 
 TOOLS = ("valgrind", "callgrind_control", "callgrind_annotate")
 PROCESS_TIMEOUT_S = 1800  # one valgrind process; ~2 min is typical here
@@ -150,7 +156,8 @@ def _one_process(names: Sequence[str], trials: Sequence[dict[str, float]], numbe
         plan = work / "plan.json"
         plan.write_text(json.dumps({"names": list(names), "trials": list(trials),
                                     "number": number, "repeats": repeats,
-                                    "warmup": WARMUP_CALLS, "threads": THREADS}))  # fmt: skip
+                                    "warmup": WARMUP_CALLS, "threads": THREADS,
+                                    "first_use_calls": FIRST_USE_CALLS}))  # fmt: skip
         out = work / "cg.out"
         cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
                "--instr-atstart=no", "--collect-atstart=no", sys.executable, "-m",

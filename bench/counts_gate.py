@@ -1,13 +1,14 @@
 """The instruction-count gate: a committed baseline of counts, and the decision.
 
 A baseline holds, per statement, the instructions per call of every kept
-repeat of every baseline run (separate valgrind processes), and the top
-functions of one run. Its tolerance is ``max(MIN_REL_TOL, K_SPREAD x spread)``
-with ``spread`` the relative range of those values: counts repeat to ~1e-4, so
-the 1% floor decides. A statement whose count rose by more than its tolerance
-is a regression (no re-run: the count would repeat); one that fell by more is
-an improvement (accept it with ``--update-baseline``). A regression names the
-functions whose counts changed most, where callgrind can name them.
+repeat of every baseline trial (fresh builds of the statement in one valgrind
+process), and the top functions of one trial. Its tolerance is
+``max(MIN_REL_TOL, K_SPREAD x spread)`` with ``spread`` the relative range of
+those values (1e-5 to 3e-3 here), so the 1% floor decides. A statement whose
+count rose by more than its tolerance is a regression (no re-run: the count
+would repeat); one that fell by more is an improvement (accept it with
+``--update-baseline``). A regression names the functions whose counts changed
+most, where callgrind can name them.
 
 The baseline records what the counts depend on (its *fingerprint*: valgrind,
 torch, Python, glibc, the CPU capability torch sees under valgrind); a run with
@@ -17,7 +18,6 @@ another fingerprint is never compared with it.
 from __future__ import annotations
 
 import platform
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,15 +109,16 @@ class CountsBaseline:
         write_json_atomic(path, self.to_json())
 
 
-def baseline_from_runs(runs: Sequence[CountRun], command: str) -> CountsBaseline:
-    """One entry per statement from repeated runs (trial 0 of each)."""
-    names = [s.name for s in runs[0].statements if s.trial == 0]
+def baseline_from_runs(run: CountRun, command: str) -> CountsBaseline:
+    """One entry per statement from a run of repeated trials (each a fresh build of
+    every statement in the same valgrind process): its kept repeats per trial."""
+    names = list(dict.fromkeys(s.name for s in run.statements))
     entries = []
     for name in names:
-        per = [next(s for s in r.statements if s.name == name and s.trial == 0) for r in runs]
+        per = sorted((s for s in run.statements if s.name == name), key=lambda s: s.trial)
         entries.append(CountsEntry(name, tuple(s.per_call for s in per), per[0].functions))
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    fp = {k: runs[0].seen.get(k) for k in FINGERPRINT_KEYS}
+    fp = {k: run.seen.get(k) for k in FINGERPRINT_KEYS}
     return CountsBaseline(tuple(entries), fp, command, created)
 
 

@@ -7,7 +7,6 @@ fingerprint (unless ``--if-missing measure``), or the usage is bad.
 
 from __future__ import annotations
 
-import math
 import shlex
 import sys
 from pathlib import Path
@@ -29,8 +28,7 @@ from cnnbench.reports.cli._app import (
 from cnnbench.reports.cli.gate import InjectOpt, OnlyOpt, _output, gate_app
 from rich.table import Table
 
-MAX_RUNS = 10  # baseline runs: one valgrind process each (~1.5 min here)
-TRIALS_PER_PROCESS = 5  # `gate trials --counts`: trials share a process (import torch is ~35 s)
+MAX_RUNS = 10  # baseline trials, fresh builds in one valgrind process
 IF_MISSING = ("fail", "measure")
 FN_WIDTH = 90  # characters of a C++ function name shown
 
@@ -73,22 +71,32 @@ def _progress(s: str) -> None:
     err_console.print(f"  {s}")
 
 
+def _count(names, trials):
+    """:func:`cnnbench.bench.counts.count`, a failed valgrind process being exit 2 (the
+    environment, not a regression: exit 1 means only that a count rose)."""
+    from cnnbench.bench.counts import CountsError, count
+
+    try:
+        return count(names, trials, progress=_progress)
+    except CountsError as exc:
+        raise usage_error(f"counting failed: {exc}") from None
+
+
 def _make_baseline(path: Path, runs: int, why: str = ""):
-    from cnnbench.bench.counts import count
     from cnnbench.bench.counts_gate import baseline_from_runs
 
     command = "cnnbench gate counts " + shlex.join(sys.argv[3:]) if len(sys.argv) > 3 else (
         "cnnbench gate counts --update-baseline")  # fmt: skip
-    results = [count(COUNT_NAMES, progress=_progress) for _ in range(runs)]
-    base = baseline_from_runs(results, command)
+    run = _count(COUNT_NAMES, [{}] * runs)
+    base = baseline_from_runs(run, command)
     base.save(path)
     t = Table(title=f"count baseline written to {path}{why}", title_justify="left")
-    for col in ("statement", "instructions/call", "spread over runs", "tolerance"):
+    for col in ("statement", "instructions/call", "spread over trials", "tolerance"):
         t.add_column(col)
     for e in base.entries:
         t.add_row(e.name, f"{e.center:,.0f}", f"{e.spread:.2e}", f"+{e.tolerance:.2%}")
     console.print(t)
-    console.print(f"{runs} run(s), {sum(r.seconds for r in results):.0f} s of valgrind")
+    console.print(f"{runs} trial(s) in one valgrind process, {run.seconds:.0f} s")
     return base
 
 
@@ -113,9 +121,17 @@ def _baseline(path: Path, if_missing: str, command_hint: str):
                           "measuring one now (--if-missing measure); the gate below compares "
                           "this commit with itself and cannot see a regression in it. "
                           f"Commit {path} to gate future commits.[/]")  # fmt: skip
+        _require_tools()
         return _make_baseline(path, 1, " (measured now: --if-missing measure)")
     raise usage_error(f"{problem}; make one with `{command_hint}` (the gate never passes "
                       "without a baseline)")  # fmt: skip
+
+
+def _in_baseline(names: list[str], base, path: Path) -> None:
+    missing = [n for n in names if n not in {e.name for e in base.entries}]
+    if missing:
+        raise usage_error(f"`--baseline`={str(path)!r} has no count of {', '.join(missing)}; "
+                          "re-count it with `cnnbench gate counts --update-baseline`")
 
 
 def _short(fn: str) -> str:
@@ -137,14 +153,14 @@ def gate_counts(
     update_baseline: Annotated[bool, typer.Option(
         "--update-baseline", help="Count --runs times and write the baseline instead of "
         "gating.")] = False,
-    runs: Annotated[int, typer.Option("--runs", help="Baseline runs, one valgrind process "
-                                      "each (1-10).")] = 3,
+    runs: Annotated[int, typer.Option("--runs", help="Baseline trials (fresh builds of every "
+                                      "statement) in one valgrind process (1-10).")] = 3,
     if_missing: IfMissingOpt = "fail",
 ) -> None:
     """Gate instruction counts (valgrind) against the baseline; exit 1 when one rose.
 
     Counts do not depend on the machine's load: each statement's tolerance is
-    1% (or ten times its spread over the baseline runs, if larger). --inject
+    1% (or three times its spread over the baseline trials, if larger). --inject
     NAME=F makes NAME do 1+F times the work. Needs Debian's valgrind.
     """
     from cnnbench.analysis._validation import ParameterError
@@ -153,22 +169,23 @@ def gate_counts(
     if if_missing not in IF_MISSING:
         raise usage_error(f"`--if-missing`={if_missing!r} must be one of {', '.join(IF_MISSING)}")
     try:
-        within("--runs", runs, 1, MAX_RUNS, "one valgrind process each (~1.5 min); 3 show "
-               "the spread")  # fmt: skip
+        within("--runs", runs, 1, MAX_RUNS, "trials of every statement in one valgrind "
+               "process; 3 show the spread")  # fmt: skip
     except ParameterError as exc:
         raise parameter_error(exc) from None
     _output("--json", json_out)
     names = _names(only)
-    _require_tools()
     if update_baseline:
         _output("--baseline", baseline)
+        _require_tools()
         _make_baseline(baseline, runs)
         raise typer.Exit(EXIT_OK)
     base = _baseline(baseline, if_missing, "cnnbench gate counts --update-baseline")
-    from cnnbench.bench.counts import count
+    _in_baseline(names, base, baseline)
+    _require_tools()
     from cnnbench.bench.counts_gate import decide
 
-    run = count(names, [injected], progress=_progress)
+    run = _count(names, [injected])
     if run.seen.get("cpu_capability") != base.fingerprint.get("cpu_capability"):
         raise usage_error(f"`--baseline`={str(baseline)!r} was counted with torch's "
                           f"{base.fingerprint.get('cpu_capability')} kernels, this run used "
@@ -207,21 +224,41 @@ def _report(verdicts: list, title: str) -> None:
 
 
 def counts_trials(trials: int, only: list[str] | None, inject: list[str] | None,
-                  baseline: Path, json_out: Path | None) -> None:  # fmt: skip
-    """``gate trials --counts``: ``trials`` count runs, TRIALS_PER_PROCESS to a process."""
+                  baseline: Path, json_out: Path | None, inject_each: float | None = None) -> None:
+    """``gate trials --counts``: ``trials`` count runs in one valgrind process.
+
+    With ``inject_each`` F, each trial counts every statement plain and every
+    statement with F more work, each built on its own: statement j's injected
+    count says whether the gate catches it, the plain counts of the others in
+    the same trial whether anything else would be flagged beside it.
+    """
     injected = _parse_inject(inject)
+    if inject_each is not None and (injected or not 0 < inject_each <= 4):
+        raise usage_error(f"`--inject-each`={inject_each!r} must be in (0, 4] and not combined "
+                          "with --inject")  # fmt: skip
     _output("--json", json_out)
     names = _names(only)
-    _require_tools()
     base = _baseline(baseline, "fail", "cnnbench gate counts --update-baseline")
-    from cnnbench.bench.counts import count
+    _in_baseline(names, base, baseline)
+    _require_tools()
     from cnnbench.bench.counts_gate import decide
 
-    processes = math.ceil(trials / TRIALS_PER_PROCESS)
-    run = count(names, [injected] * trials, processes=processes, progress=_progress)
+    plan = [injected] * trials
+    if inject_each is not None:
+        plan = [d for _ in range(trials) for d in ({}, dict.fromkeys(names, inject_each))]
+    run = _count(names, plan)
     by_trial = [[decide(base.entry(s.name), s) for s in run.statements if s.trial == i]
-                for i in range(trials)]  # fmt: skip
-    t = Table(title=f"{trials} count trials in {processes} valgrind process(es), "
+                for i in range(len(plan))]  # fmt: skip
+    if inject_each is not None:
+        _report_each(names, by_trial, trials, inject_each, run.seconds)
+    else:
+        _report_trials(names, by_trial, trials, injected, run.seconds)
+    if json_out is not None:
+        write_json_atomic(json_out, [[v.to_json() for v in r] for r in by_trial])
+
+
+def _report_trials(names, by_trial, trials, injected, seconds) -> None:
+    t = Table(title=f"{trials} count trials in one valgrind process, "
               f"inject={injected or 'none (A/A)'}", title_justify="left")  # fmt: skip
     for col in ("statement", "median change", "min change", "max change", "flagged"):
         t.add_column(col)
@@ -231,7 +268,23 @@ def counts_trials(trials: int, only: list[str] | None, inject: list[str] | None,
                   f"{sum(r[j].status == 'regression' for r in by_trial)}/{trials}")  # fmt: skip
     console.print(t)
     failed = sum(any(v.status == "regression" for v in r) for r in by_trial)
-    console.print(f"count gate failed in {failed}/{trials} trials ({run.seconds:.0f} s of "
-                  "valgrind)")  # fmt: skip
-    if json_out is not None:
-        write_json_atomic(json_out, [[v.to_json() for v in r] for r in by_trial])
+    console.print(f"count gate failed in {failed}/{trials} trials ({seconds:.0f} s of valgrind)")
+
+
+def _report_each(names, by_trial, trials, frac, seconds) -> None:
+    plain, hit = by_trial[0::2], by_trial[1::2]
+    t = Table(title=f"{trials} trials: each statement with {frac:g} more work in turn "
+              "(counted beside plain counts of the others)", title_justify="left")  # fmt: skip
+    for col in ("injected statement", "count change", "tolerance", "caught",
+                "others flagged"):  # fmt: skip
+        t.add_column(col)
+    for j, name in enumerate(names):
+        ch = sorted(r[j].change for r in hit)
+        others = sum(v.status == "regression" for r in plain for k, v in enumerate(r) if k != j)
+        t.add_row(name, f"{ch[0]:.4f}-{ch[-1]:.4f}x", f"+{hit[0][j].tolerance:.2%}",
+                  f"{sum(r[j].status == 'regression' for r in hit)}/{trials}",
+                  f"{others}/{trials * (len(names) - 1)}")  # fmt: skip
+    console.print(t)
+    aa = sum(v.status == "regression" for r in plain for v in r)
+    console.print(f"plain (A/A) counts flagged: {aa}/{trials * len(names)}; "
+                  f"{seconds:.0f} s of valgrind")  # fmt: skip

@@ -20,7 +20,7 @@ import typer
 from cnnbench.analysis._validation import ParameterError
 from cnnbench.bench.gate_spec import DEFAULT_ROUNDS, baseline_path
 from cnnbench.bench.results_io import check_output, write_json_atomic
-from cnnbench.reports.cli._app import console, err_console, parameter_error, within
+from cnnbench.reports.cli._app import console, err_console, parameter_error, usage_error, within
 from cnnbench.reports.cli.gate import (
     MAX_AA_RUNS,
     MAX_ROUNDS,
@@ -103,6 +103,9 @@ def gate_trials(
     counts: Annotated[bool, typer.Option(
         "--counts", help="Trials of the instruction-count gate (`gate counts`) instead; "
         "--inject NAME=F then makes NAME do 1+F times the work.")] = False,
+    inject_each: Annotated[float | None, typer.Option(
+        "--inject-each", help="With --counts: every statement with F more work in turn, "
+        "beside plain counts of the others, in each trial.")] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write all verdicts here.")
     ] = None,
@@ -117,8 +120,12 @@ def gate_trials(
         from cnnbench.bench.counts_spec import COUNTS_BASELINE_PATH
         from cnnbench.reports.cli.gate_counts import counts_trials
 
-        counts_trials(trials, only, inject, baseline or COUNTS_BASELINE_PATH, json_out)
+        counts_trials(trials, only, inject, baseline or COUNTS_BASELINE_PATH, json_out,
+                      inject_each)  # fmt: skip
         return
+    if inject_each is not None:
+        raise usage_error("`--inject-each` is for `--counts` trials; the timing gate takes "
+                          "--inject NAME=FRACTION")  # fmt: skip
     injected = _parse_inject(inject)
     _choice("--neighbour", beside, NEIGHBOUR_KINDS)
     _output("--json", json_out)
