@@ -41,7 +41,10 @@ from cnnbench.bench.counts_spec import (
 )
 
 TOOLS = ("valgrind", "callgrind_control", "callgrind_annotate")
-PROCESS_TIMEOUT_S = 1800  # one valgrind process; ~2 min is typical here
+# A valgrind process's limit: its start (import torch, the first-use pass: ~10 min on a
+# busy 2-core VM) and each trial (~1-2 min there); 20 trials once ran past a flat 30 min.
+PROCESS_TIMEOUT_S = 1200
+TRIAL_TIMEOUT_S = 240
 _TOTAL = re.compile(r"^\s*([0-9,]+)\s+\(?.*PROGRAM TOTALS")
 _FUNCTION = re.compile(r"^\s*([0-9,]+)\s+(\S.*)$")
 _UNNAMED = "??? (unnamed code, e.g. JIT kernels)"
@@ -162,11 +165,12 @@ def _one_process(names: Sequence[str], trials: Sequence[dict[str, float]], numbe
         cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
                "--instr-atstart=no", "--collect-atstart=no", sys.executable, "-m",
                "cnnbench.bench.counts_child", str(plan)]  # fmt: skip
+        limit = PROCESS_TIMEOUT_S + TRIAL_TIMEOUT_S * len(trials)
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, env=tool_env(),
-                                  timeout=PROCESS_TIMEOUT_S)  # fmt: skip
+                                  timeout=limit)  # fmt: skip
         except subprocess.TimeoutExpired:
-            raise CountsError(f"the counting process ran past {PROCESS_TIMEOUT_S} s") from None
+            raise CountsError(f"the counting process ran past {limit} s") from None
         manifest = Path(str(plan) + ".done.json")
         if done.returncode or not manifest.exists():
             tail = "\n".join(done.stderr.strip().splitlines()[-15:])

@@ -65,7 +65,7 @@ def test_tolerance_is_the_floor_unless_the_baseline_spreads_more():
 def test_decide_regression_names_the_function_that_grew():
     v = decide(_entry(), _now(1040.0, {"a.c:kernel": 840.0, "b.c:dispatch": 200.0}))
     assert v.status == "regression" and v.change == pytest.approx(1.04, rel=1e-3)
-    assert v.functions == (("a.c:kernel", 40.0),)
+    assert v.functions == (("a.c:kernel", 40.0),)  # bit-exact: 840 - 800
     assert decide(_entry(), _now(1005.0)).status == "ok"  # 0.5% is inside 1%
     assert decide(_entry(), _now(950.0)).status == "improvement"
 
@@ -77,7 +77,8 @@ def test_baseline_round_trips_through_the_validating_loader(tmp_path):
     path = tmp_path / "c.json"
     base.save(path)
     again = CountsBaseline.from_json(load_counts_baseline(path, known=COUNT_NAMES))
-    assert again.entry("relu.out").runs == ((1000.0, 1001.0), (1001.0, 1001.0), (1002.0, 1001.0))
+    runs = ((1000.0, 1001.0), (1001.0, 1001.0), (1002.0, 1001.0))
+    assert again.entry("relu.out").runs == runs  # bit-exact: integers through JSON
     assert again.fingerprint == FP
 
 
