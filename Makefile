@@ -29,7 +29,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.cnnbench-installed
 OUT ?= reports/out
 
-.PHONY: report test test-slow lint venv lock expect verdicts clean browser gate asv-machine history
+.PHONY: report test test-slow lint venv lock expect verdicts clean browser valgrind gate gate-counts \
+	gpu-check asv-machine history
 
 venv: $(STAMP)
 
@@ -94,9 +95,13 @@ asv-machine: $(STAMP)
 # pytest-xdist workers for `make test` (the CI machine has 2 cores; 1 turns xdist off).
 TEST_WORKERS ?= 2
 # The smoke run times every benchmark once in the dev venv and saves nothing (--dry-run).
+# The gpu_path tests (the GPU code run on CPU: Triton's interpreter, Inductor's C++
+# backend, the CUDA harness on a fake clock) run second and verbosely, so the log
+# names each one PASSED; without CUDA a skip among them is a failure.
 test: $(STAMP) browser asv-machine
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --doctest-modules tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --doctest-modules -m "not slow and not gpu_path" tests
+	$(BIN)/python -m pytest -v -n $(TEST_WORKERS) -m gpu_path tests
 	$(BIN)/asv check -E existing
 	$(BIN)/asv run -E existing --quick --dry-run --show-stderr
 
@@ -108,6 +113,27 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "could not install chromium: browser tests will skip (and fail under CI=true)"; }
+
+# Debian's valgrind for the instruction-count gate (`cnnbench gate counts`), as for chromium.
+valgrind:
+	@{ command -v valgrind && command -v callgrind_annotate; } >/dev/null 2>&1 || { \
+	  echo "installing Debian's valgrind for the instruction-count gate"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null) \
+	  || echo "could not install valgrind: \`cnnbench gate counts\` will exit 2"; }
+
+# The instruction-count gate against bench/gate_counts_baseline.json (~3 min on 2 cores:
+# one valgrind process). Exit 1: a count rose; exit 2: no valgrind, or no baseline for
+# this fingerprint (COUNTS_FLAGS=--if-missing measure counts one instead, loudly).
+COUNTS_FLAGS ?=
+gate-counts: $(STAMP) valgrind
+	$(BIN)/cnnbench gate counts $(COUNTS_FLAGS)
+
+# On a GPU machine: the gpu tests, the Triton kernels compiled, the short CUDA sweep,
+# the harness against do_bench and Timer, the CUDA asv smoke run, into
+# bench/gpu_checks/<gpu>-<date>/ (commit it). Without CUDA every CUDA step is
+# skipped with its reason (results in reports/out/gpu-check/).
+gpu-check: $(STAMP) asv-machine
+	$(BIN)/python -m cnnbench.bench.gpu_check $(if $(GPU_CHECK_OUT),--out $(GPU_CHECK_OUT),)
 
 # The within-run performance gate (bench/gate.py) against the committed baseline.
 # Exit 1: a confirmed regression; exit 2: a missing or damaged baseline (or bad

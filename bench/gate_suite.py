@@ -1,48 +1,55 @@
-"""The curated workloads the within-run gate watches, and its baseline file.
+"""The curated workloads the within-run gate watches, and how one is measured.
 
 Each workload is paired with a reference of its cost class, timed in the same
 run: memory-bound activations written into a preallocated output against a
 copy of the same bytes; transcendental (compute-bound) ones against ``exp`` of
 the same tensor; the project's own allocating implementations against an
-allocating clone (or ``exp``); convolutions against the matrix product of their
-im2col GEMM (the same FLOPs). ``extra`` injects a regression for testing the gate: an
+allocating clone, or (``sigmoid_star.eager_best``, ``2 * tanh(x / 2)``) against
+``2 * exp(x / 2)``: the same three allocating passes, so that a busy machine's
+memory pressure slows both alike (against a single ``exp`` its ratio read 1.11x
+its baseline in 10 A/A trials beside either neighbour, 4-5 of 10 flagged);
+convolutions against a 1x1 convolution of the
+same FLOPs through the same library (oneDNN: the same blocked layouts, weight
+reorders and output allocation; the matrix product of the im2col GEMM where
+torch has no oneDNN). ``extra`` injects a regression for testing the gate: an
 extra pass of the same op over that fraction of the tensor (0.5 makes the op
 about 1.5x slower), the kind of slip a refactor makes.
+
+The clock is the thread's CPU time (``time.thread_time_ns``), not the wall
+clock: at one intra-op thread torch computes in the calling thread, so the time
+the scheduler gives to other processes never enters a timing. On this 2-core VM
+at a load of 3-4, conv's run-level ratios spread over a factor of 5 (log range
+0.08-1.7) by the wall clock and over ~1.1x by CPU time, beside any neighbour.
+What a neighbour still does to the CPU time (cache and memory-bandwidth sharing,
+a hyperthread sibling's FMA units) is what the A/A baseline measures.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import math
-import platform
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from cnnbench.bench.gate import BaselineEntry, Verdict, decide_confirmed, paired_log_ratios
-from cnnbench.bench.gate_spec import BASELINE_PATH, DEFAULT_ROUNDS, GATE_THREADS  # noqa: F401 (API)
-from cnnbench.bench.loaders_bench import GATE_SCHEMA, load_gate_baseline
-from cnnbench.bench.machine import cpu_model
-from cnnbench.bench.results_io import write_json_atomic
+from cnnbench.bench.gate import Verdict, decide_confirmed, paired_log_ratios
+from cnnbench.bench.gate_neighbours import neighbour
+from cnnbench.bench.gate_spec import BASELINES_DIR, DEFAULT_ROUNDS, GATE_THREADS  # noqa: F401 (API)
 
 Thunk = Callable[[], object]
 # 2**21 float32 = 8 MiB per tensor: input + output (16 MiB) sit in this
 # machine's 32 MiB L3, away from DRAM-bandwidth noise from the other core.
 GATE_NUMEL = 1 << 21
 MIN_TIMING_S = 2e-3  # each of the paired timings spans >= 2 ms (clock noise << 1%)
+CLOCK = time.thread_time_ns  # CPU time of this thread (CLOCK_THREAD_CPUTIME_ID), in ns
 
 
 @dataclass(frozen=True)
 class GateWorkload:
     name: str
-    reference: str  # "copy" | "clone" (memory-bound) | "exp" (transcendental) | "gemm"
+    reference: str  # "copy" | "clone" (memory-bound) | "exp" | "exp3" (transcendental) | "conv1x1"
     build: Callable[[float], tuple[Thunk, Thunk]]  # extra fraction -> (fn, ref)
 
 
@@ -92,7 +99,9 @@ def _registry_impl(
         def fn() -> object:
             return (f(x), f(x[:k])) if k else f(x)
 
-        return fn, (lambda: torch.exp(x)) if reference == "exp" else x.clone
+        if reference == "exp3":  # the same three allocating passes, exp for the transcendental
+            return fn, lambda: 2 * torch.exp(x / 2)
+        return fn, x.clone
 
     return build
 
@@ -106,17 +115,31 @@ def _conv(channels_last: bool) -> Callable[[float], tuple[Thunk, Thunk]]:
             x = x.contiguous(memory_format=torch.channels_last)
             w = w.contiguous(memory_format=torch.channels_last)
         k = max(1, round(extra * x.shape[0])) if extra else 0
-        a = torch.randn(8 * 28 * 28, 32 * 9, generator=g)  # im2col GEMM: same FLOPs
-        b = torch.randn(32 * 9, 32, generator=g)
-        c = torch.empty(8 * 28 * 28, 32)
 
         def fn() -> object:
             y = F.conv2d(x, w, padding=1)
             return (y, F.conv2d(x[:k], w, padding=1)) if k else y
 
-        return fn, lambda: torch.mm(a, b, out=c)
+        return fn, _conv_reference(g, channels_last)
 
     return build
+
+
+def _conv_reference(g: torch.Generator, channels_last: bool) -> Thunk:
+    """A 1x1 convolution of the 3x3's FLOPs (its im2col GEMM: 8*28*28 x 288 x 32) through
+    oneDNN, as torch runs the 3x3 one (torch would send a 1x1 to its own GEMM path)."""
+    if not torch.backends.mkldnn.is_available():
+        a = torch.randn(8 * 28 * 28, 32 * 9, generator=g)
+        b = torch.randn(32 * 9, 32, generator=g)
+        c = torch.empty(8 * 28 * 28, 32)
+        return lambda: torch.mm(a, b, out=c)
+    x1 = torch.randn(8, 32 * 9, 28, 28, generator=g)
+    w1 = torch.randn(32, 32 * 9, 1, 1, generator=g)
+    if channels_last:
+        x1 = x1.contiguous(memory_format=torch.channels_last)
+        w1 = w1.contiguous(memory_format=torch.channels_last)
+    one = [1, 1]
+    return lambda: torch.ops.aten.mkldnn_convolution(x1, w1, None, [0, 0], one, one, 1)
 
 
 GATE_WORKLOADS: tuple[GateWorkload, ...] = (
@@ -124,16 +147,16 @@ GATE_WORKLOADS: tuple[GateWorkload, ...] = (
     GateWorkload("sigmoid.out", "exp", _out_op(torch.sigmoid, "exp")),
     GateWorkload("tanh.out", "exp", _out_op(torch.tanh, "exp")),
     GateWorkload(
-        "sigmoid_star.eager_best", "exp", _registry_impl("sigmoid_star", "eager_best", "exp")
+        "sigmoid_star.eager_best", "exp3", _registry_impl("sigmoid_star", "eager_best", "exp3")
     ),
     GateWorkload("regularized_relu.eager", "clone", _registry_impl("regularized_relu", "eager")),
-    GateWorkload("conv3x3.nchw", "gemm", _conv(channels_last=False)),
-    GateWorkload("conv3x3.channels_last", "gemm", _conv(channels_last=True)),
+    GateWorkload("conv3x3.nchw", "conv1x1", _conv(channels_last=False)),
+    GateWorkload("conv3x3.channels_last", "conv1x1", _conv(channels_last=True)),
 )
 GATE_NAMES = tuple(w.name for w in GATE_WORKLOADS)
 
 
-def _workload(name: str) -> GateWorkload:
+def workload(name: str) -> GateWorkload:
     for w in GATE_WORKLOADS:
         if w.name == name:
             return w
@@ -149,55 +172,13 @@ def measure_workload(
         f()
     slowest = max(_once(fn), _once(ref))
     number = max(1, math.ceil(MIN_TIMING_S / max(slowest, 1e-9)))
-    return paired_log_ratios(fn, ref, rounds=rounds, number=number)
+    return paired_log_ratios(fn, ref, rounds=rounds, number=number, timer=CLOCK)
 
 
 def _once(f: Thunk) -> float:
-    start = time.perf_counter()
+    start = CLOCK()
     f()
-    return time.perf_counter() - start
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """Accepted ratios with their A/A spread, and how they were obtained."""
-
-    entries: tuple[BaselineEntry, ...]
-    command: str
-    created: str
-    machine: dict
-    rounds: int
-
-    def entry(self, name: str) -> BaselineEntry:
-        for e in self.entries:
-            if e.name == name:
-                return e
-        raise KeyError(name)
-
-    def to_json(self) -> dict:
-        return {
-            "schema": GATE_SCHEMA,
-            "command": self.command,
-            "created": self.created,
-            "machine": self.machine,
-            "rounds": self.rounds,
-            "threads": GATE_THREADS,
-            "entries": [e.to_json() for e in self.entries],
-        }
-
-    @classmethod
-    def from_json(cls, d: dict) -> Baseline:
-        entries = tuple(BaselineEntry(e["name"], tuple(e["aa_medians"])) for e in d["entries"])
-        return cls(entries, d["command"], d["created"], d["machine"], d["rounds"])
-
-    def save(self, path: Path) -> None:
-        write_json_atomic(path, self.to_json())
-
-    @classmethod
-    def load(cls, path: Path) -> Baseline:
-        """Read and validate (:func:`cnnbench.bench.loaders_bench.load_gate_baseline`): a damaged
-        baseline raises :class:`cnnbench.bench.results_io.ResultsFileError`, never passes."""
-        return cls.from_json(load_gate_baseline(path, known=GATE_NAMES))
+    return (CLOCK() - start) / 1e9
 
 
 # glibc serves a large allocation with a fresh mmap (page-faulted on first
@@ -224,87 +205,30 @@ def pin_allocator() -> str:
     return f"glibc mmap/trim thresholds pinned at {PINNED_THRESHOLD}" if ok else "not pinned"
 
 
-def machine_info() -> dict:
-    return {
-        "platform": platform.platform(),
-        "cpu": cpu_model(),
-        "torch": torch.__version__,
-        "threads": GATE_THREADS,
-        "allocator": pin_allocator(),
-        "aa_runs": "every other A/A run with a 128 MB-copy neighbour process on another core",
-    }
-
-
-# A memory-bandwidth-hungry neighbour: numpy only, so it starts in ~0.2 s.
-NEIGHBOUR_CODE = (
-    "import numpy as np\n"
-    "a = np.ones(1 << 24); b = np.empty_like(a)\n"
-    "while True:\n    np.copyto(b, a)\n"
-)
-
-
-@contextlib.contextmanager
-def _neighbour(active: bool) -> Iterator[None]:
-    if not active:
-        yield
-        return
-    proc = subprocess.Popen([sys.executable, "-c", NEIGHBOUR_CODE])
-    time.sleep(0.3)  # let it reach its copy loop
-    try:
-        yield
-    finally:
-        proc.kill()
-        proc.wait()
-
-
-def build_baseline(
-    names: Iterable[str] = GATE_NAMES,
-    *,
-    aa_runs: int = 10,
-    rounds: int = DEFAULT_ROUNDS,
-    command: str = "",
-    neighbour: bool = True,
-    progress: Callable[[str], None] = lambda _: None,
-) -> Baseline:
-    """Repeat the unmodified measurement ``aa_runs`` times per workload (A/A runs).
-
-    Every other A/A run has a noisy neighbour on the other core (a process
-    streaming 128 MB copies, :data:`NEIGHBOUR_CODE`), so the tolerances cover the
-    ratio shift a busy machine causes, not only back-to-back repeatability: a
-    baseline taken on a quiet machine flagged conv3x3.channels_last at 1.14x as
-    soon as another benchmark ran beside the gate.
-    """
-    torch.set_num_threads(GATE_THREADS)
-    pin_allocator()
-    entries = []
-    for name in names:
-        medians = []
-        for i in range(aa_runs):
-            noisy = neighbour and i % 2 == 1
-            progress(f"{name} A/A run {i + 1}/{aa_runs}" + (" (neighbour)" if noisy else ""))
-            with _neighbour(noisy):
-                x = measure_workload(_workload(name), rounds=rounds)
-            medians.append(sorted(x)[len(x) // 2])
-        entries.append(BaselineEntry(name, tuple(medians)))
-    created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return Baseline(tuple(entries), command, created, machine_info(), rounds)
-
-
 def run_gate(
-    baseline: Baseline,
+    baseline,
     names: Iterable[str] | None = None,
     *,
     inject: dict[str, float] | None = None,
+    beside: str = "none",
     progress: Callable[[str], None] = lambda _: None,
 ) -> list[Verdict]:
-    """One gate run: each workload measured, decided, and re-measured if flagged."""
+    """One gate run: each workload measured, decided, and re-measured if flagged.
+
+    ``baseline`` is a :class:`cnnbench.bench.gate_aa.Baseline`; ``beside`` a
+    neighbour kind (:mod:`cnnbench.bench.gate_neighbours`) run for the whole gate.
+    """
+    with neighbour(beside):
+        return _run_gate(baseline, names, inject or {}, progress)
+
+
+def _run_gate(baseline, names, inject, progress) -> list[Verdict]:
     torch.set_num_threads(GATE_THREADS)
     pin_allocator()
-    inject = inject or {}
     verdicts = []
     for name in names or [e.name for e in baseline.entries]:
         progress(name)
-        w = _workload(name)
+        w = workload(name)
         extra = inject.get(name, 0.0)
         verdicts.append(
             decide_confirmed(

@@ -2,6 +2,12 @@
 
 Imported by :mod:`cnnbench.bench.harness` (which re-exports :func:`measure_cuda`);
 importing it on a CPU-only machine is safe: CUDA is touched only when called.
+
+Every CUDA call goes through :func:`cuda_api` (``torch.cuda``), the host clock
+through :data:`host_ns` and the flush buffer's allocation through
+:func:`_empty_int8`, so the logic (events on the current stream, the flush
+outside the events, graph capture and replay, the stopping rule) is tested on
+CPU against a simulated stream and event clock (tests/bench/test_harness_cuda_fake.py).
 """
 
 from __future__ import annotations
@@ -22,18 +28,34 @@ from cnnbench.bench.machine import flags_snapshot
 # The flush buffer is twice L2 so that writing it evicts every line the
 # previous sample left, whatever the replacement policy.
 L2_FLUSH_FACTOR = 2
+UNKNOWN_L2 = 64 * 2**20  # flush this much (x2) when the device does not report its L2
 _FLUSH_BUFFERS: dict = {}
+host_ns = time.perf_counter_ns  # the host clock (read after a device synchronize)
+
+
+def cuda_api():
+    """The CUDA API the harness calls (``torch.cuda``; a fake one in tests)."""
+    import torch
+
+    return torch.cuda
+
+
+def _empty_int8(n: int, device):
+    import torch
+
+    return torch.empty(n, dtype=torch.int8, device=device)
 
 
 def l2_flush_buffer(device=None):
     """A cached int8 buffer of ``L2_FLUSH_FACTOR`` x the device's L2 size."""
     import torch
 
-    dev = torch.device("cuda", torch.cuda.current_device() if device is None else device)
+    cuda = cuda_api()
+    dev = torch.device("cuda", cuda.current_device() if device is None else device)
     if dev not in _FLUSH_BUFFERS:
-        props = torch.cuda.get_device_properties(dev)
-        l2 = int(getattr(props, "L2_cache_size", 0)) or 64 * 2**20
-        _FLUSH_BUFFERS[dev] = torch.empty(L2_FLUSH_FACTOR * l2, dtype=torch.int8, device=dev)
+        props = cuda.get_device_properties(dev)
+        l2 = int(getattr(props, "L2_cache_size", 0)) or UNKNOWN_L2
+        _FLUSH_BUFFERS[dev] = _empty_int8(L2_FLUSH_FACTOR * l2, dev)
     return _FLUSH_BUFFERS[dev]
 
 
@@ -53,17 +75,16 @@ def measure_cuda(
     replay — host launch overhead leaves the measurement (warm L2 unless the
     flush is also on, in which case each replay starts cold).
     """
-    import torch
-
-    if not torch.cuda.is_available():
+    cuda = cuda_api()
+    if not cuda.is_available():
         raise RuntimeError("measure_cuda needs CUDA: torch.cuda.is_available() is False")
     cfg = config or HarnessConfig()
-    stream = torch.cuda.current_stream()
+    stream = cuda.current_stream()
     flush = l2_flush_buffer() if flush_l2 else None
 
     def host_timer() -> int:
-        torch.cuda.synchronize()
-        return time.perf_counter_ns()
+        cuda.synchronize()
+        return host_ns()
 
     # Warm-up synchronises on every clock read: lazy init, cuDNN autotuning and
     # allocator growth all finish before the first sample.
@@ -73,13 +94,13 @@ def measure_cuda(
     )
     notes: list[str] = []
     if cuda_graph:
-        graph = torch.cuda.CUDAGraph()
-        side = torch.cuda.Stream()
+        graph = cuda.CUDAGraph()
+        side = cuda.Stream()
         side.wait_stream(stream)
-        with torch.cuda.stream(side):
+        with cuda.stream(side):
             fn()  # one eager call on the capture stream before capture, as torch advises
         stream.wait_stream(side)
-        with torch.cuda.graph(graph):
+        with cuda.graph(graph):
             for _ in range(number):
                 fn()
         run = graph.replay
@@ -98,8 +119,8 @@ def measure_cuda(
             setup()
         if flush is not None:
             flush.zero_()
-        start = torch.cuda.Event(enable_timing=True)
-        end = torch.cuda.Event(enable_timing=True)
+        start = cuda.Event(enable_timing=True)
+        end = cuda.Event(enable_timing=True)
         start.record(stream)
         run()
         end.record(stream)
@@ -113,7 +134,7 @@ def measure_cuda(
         stop_reason=reason,
         warmup_calls=warm_calls,
         timer="cuda_event",
-        device=f"cuda:{torch.cuda.current_device()}",
+        device=f"cuda:{cuda.current_device()}",
         confidence=cfg.confidence,
         flags=asdict(flags_snapshot()),
         notes=tuple(notes),

@@ -2,8 +2,9 @@
 
 Kinds: check results (``cnnbench check --json``), verdict expectations
 (``--expect``), training results (``cnnbench train --json``) here; the timing files -- bench
-results (``cnnbench bench --out``, JSON Lines), the gate's baseline
-(``bench/gate_baseline.json``) and asv result files -- in :mod:`cnnbench.bench.loaders_bench`.
+results (``cnnbench bench --out``, JSON Lines), the gates' baselines
+(``bench/gate_baselines/<fingerprint>.json``, ``bench/gate_counts_baseline.json``)
+and asv result files -- in :mod:`cnnbench.bench.loaders_bench`.
 
 Every problem raises :class:`~cnnbench.bench.results_io.ResultsFileError` naming the
 file, and where it applies the line, the key and what was expected; commands

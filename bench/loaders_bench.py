@@ -1,4 +1,4 @@
-"""Loaders of the timing files: bench results (JSON Lines), the gate's baseline, asv results.
+"""Loaders of the timing files: bench results (JSON Lines), the gates' baselines, asv results.
 
 A bench results file (``cnnbench bench --out``) is JSON Lines: a ``header``
 record per run, then ``result``, ``error`` and ``ceilings`` records of that
@@ -134,11 +134,13 @@ def load_bench_results(path: Path, *, allow_empty: bool = False) -> BenchFile:
 
 # --- the gate's baseline ---------------------------------------------------------------------
 
-GATE_SCHEMA = 1  # "schema" of the baseline (files written before it existed are version 1)
+# "schema" of the baseline: 2 added the machine fingerprint (files without "schema" are 1)
+GATE_SCHEMA = 2
 GATE_WHAT = "a gate baseline written by `cnnbench gate baseline`"
 MIN_AA_RUNS = 3  # `gate baseline --aa-runs` at least
 MIN_ROUNDS = 6  # the signed-rank test needs 6 paired rounds
 GATE_SPEC = {"command": is_str, "created": is_str, "machine": is_dict, "rounds": is_int,
+             "fingerprint": {"id": is_nonempty_str, "facts": is_dict},
              "entries": list_of(is_dict, nonempty=True)}  # fmt: skip
 ENTRY_SPEC = {"name": is_nonempty_str, "aa_medians": list_of(is_number, nonempty=True)}
 
@@ -146,18 +148,21 @@ ENTRY_SPEC = {"name": is_nonempty_str, "aa_medians": list_of(is_number, nonempty
 def load_gate_baseline(path: Path, known: tuple[str, ...] | None = None) -> dict:
     """The baseline JSON, validated so that a damaged one cannot pass the gate.
 
-    Refused: no entries; an entry with fewer than 3 A/A medians or a non-finite
+    Refused: another schema (version 1 had no fingerprint); no ``fingerprint``
+    id; no entries; an entry with fewer than 3 A/A medians or a non-finite
     one; a non-finite or non-positive ``ratio`` or a ``tolerance_factor`` below 1
     (they are stored for readers; the gate recomputes both from the medians);
     an entry twice; a workload the gate does not have (``known``); fewer than 6
     rounds.
     """
     data = parse_json(read_text(path, what=GATE_WHAT), path, what=GATE_WHAT)
-    require(data, GATE_SPEC, path, what=f" ({GATE_WHAT})")
-    version = data.get("schema", GATE_SCHEMA)
-    if version != GATE_SCHEMA:
+    if isinstance(data, dict) and data.get("schema", 1) != GATE_SCHEMA:
+        version = data.get("schema", 1)
         raise ResultsFileError(path, f"is version {version!r}", key="schema",
-                               expected=f"{GATE_SCHEMA} (written by another cnnbench?)")
+                               expected=f"{GATE_SCHEMA} (" + ("re-measure it: version 1 had no "
+                               "machine fingerprint" if version == 1 else "written by another "
+                               "cnnbench?") + ")")  # fmt: skip
+    require(data, GATE_SPEC, path, what=f" ({GATE_WHAT})")
     if data["rounds"] < MIN_ROUNDS:
         raise ResultsFileError(path, f"is {data['rounds']}", key="rounds",
                                expected=f"at least {MIN_ROUNDS} (the signed-rank test)")
@@ -182,6 +187,46 @@ def load_gate_baseline(path: Path, known: tuple[str, ...] | None = None) -> dict
         if known is not None and e["name"] not in known:
             raise ResultsFileError(path, f"names {e['name']!r}", key=f"{where}.name",
                                    expected="one of the gate's workloads: " + ", ".join(known))
+        seen.add(e["name"])
+    return data
+
+
+# --- the instruction-count gate's baseline -----------------------------------------------------
+
+COUNTS_SCHEMA = 1
+COUNTS_WHAT = "an instruction-count baseline written by `cnnbench gate counts --update-baseline`"
+COUNTS_SPEC = {"command": is_str, "created": is_str, "fingerprint": is_dict, "number": is_int,
+               "repeats": is_int, "entries": list_of(is_dict, nonempty=True)}  # fmt: skip
+COUNTS_ENTRY = {"name": is_nonempty_str, "runs": list_of(list_of(is_positive, nonempty=True),
+                                                         nonempty=True),
+                "functions": dict_of(is_number)}  # fmt: skip
+
+
+def load_counts_baseline(path: Path, known: tuple[str, ...] | None = None) -> dict:
+    """The count baseline JSON, validated so that a damaged one cannot pass the gate.
+
+    Refused: no entries; an entry without runs, or with a count that is not a
+    finite positive number; an entry twice; a statement the gate does not have
+    (``known``); a fingerprint without ``cpu_capability``.
+    """
+    data = parse_json(read_text(path, what=COUNTS_WHAT), path, what=COUNTS_WHAT)
+    require(data, COUNTS_SPEC, path, what=f" ({COUNTS_WHAT})")
+    if data.get("schema") != COUNTS_SCHEMA:
+        raise ResultsFileError(path, f"is {data.get('schema')!r}", key="schema",
+                               expected=f"{COUNTS_SCHEMA} (written by another cnnbench?)")
+    if is_nonempty_str(data["fingerprint"].get("cpu_capability")) is not None:
+        raise ResultsFileError(path, "lacks it", key="fingerprint.cpu_capability",
+                               expected="the CPU capability torch saw under valgrind")
+    seen: set[str] = set()
+    for i, e in enumerate(data["entries"]):
+        where = f"entries[{i}]"
+        require(e, COUNTS_ENTRY, path, prefix=where)
+        if e["name"] in seen:
+            raise ResultsFileError(path, f"repeats {e['name']!r}", key=f"{where}.name",
+                                   expected="each statement once")
+        if known is not None and e["name"] not in known:
+            raise ResultsFileError(path, f"names {e['name']!r}", key=f"{where}.name",
+                                   expected="one of the gate's statements: " + ", ".join(known))
         seen.add(e["name"])
     return data
 

@@ -1,8 +1,13 @@
-"""Fused Triton kernels for the texts' custom activations (CUDA only, guarded).
+"""Fused Triton kernels for the texts' custom activations (CUDA, or Triton's interpreter).
 
 ``HAVE_TRITON`` is False on machines without Triton or without CUDA, and the
 workload grid then offers no ``triton_out`` implementation; nothing here is
-imported eagerly by code that runs on CPU.
+imported eagerly by code that runs on CPU. With ``TRITON_INTERPRET=1`` set
+before this module is imported (``INTERPRETED``), the same kernels run through
+Triton's interpreter on CPU tensors: correct results, meaningless timings
+(:mod:`cnnbench.bench.triton_check` checks them so in CI). The kernels use only
+core primitives (``tl.exp``, ``tl.where``): no libdevice, which the
+interpreter cannot run.
 
 Each kernel reads x once and writes out once (the fewest bytes the op can
 move), so on a GPU its time should approach the copy bandwidth.
@@ -10,23 +15,27 @@ move), so on a GPU its time should approach the copy bandwidth.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import torch
 
-try:  # Triton ships with CUDA builds of torch only
+try:  # CUDA builds of torch bring Triton; the dev extra installs the wheel (CPU: interpreter)
     import triton
     import triton.language as tl
 
-    HAVE_TRITON = torch.cuda.is_available()
+    TRITON_IMPORTABLE = True
 except ImportError:  # pragma: no cover - depends on the install
     triton = None
     tl = None
-    HAVE_TRITON = False
+    TRITON_IMPORTABLE = False
+# triton.jit reads the variable when a kernel is decorated (at this module's import)
+INTERPRETED = TRITON_IMPORTABLE and os.environ.get("TRITON_INTERPRET") == "1"
+HAVE_TRITON = TRITON_IMPORTABLE and not INTERPRETED and torch.cuda.is_available()
 
 BLOCK = 1024  # elements per program: 4 KB of float32, a few waves on any GPU
 
-if HAVE_TRITON:
+if TRITON_IMPORTABLE:
 
     @triton.jit
     def _sigmoid_star_kernel(x_ptr, out_ptr, n, BLOCK_SIZE: tl.constexpr):
@@ -64,12 +73,17 @@ def _grid(n: int):
 
 def triton_out(name: str, params: dict) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """A ``(x, out) -> out`` fused kernel for ``name``; KeyError when there is none."""
-    if not HAVE_TRITON:
-        raise RuntimeError("Triton kernels need CUDA and triton; neither path is available")
+    if not (HAVE_TRITON or INTERPRETED):
+        raise RuntimeError("Triton kernels need CUDA and triton (or TRITON_INTERPRET=1 set "
+                           "before import, for Triton's interpreter on CPU tensors)")
+    device = "cpu" if INTERPRETED else "cuda"
 
     def check(x: torch.Tensor, out: torch.Tensor) -> int:
-        if not (x.is_cuda and x.is_contiguous() and out.is_contiguous()):
-            raise ValueError("triton kernels take contiguous CUDA tensors")
+        if not (x.device.type == device and x.is_contiguous() and out.is_contiguous()):
+            raise ValueError(f"triton kernels take contiguous {device} tensors here "
+                             f"({'interpreter' if INTERPRETED else 'compiled'})")
+        if out.shape != x.shape:
+            raise ValueError(f"out has shape {tuple(out.shape)}, x {tuple(x.shape)}")
         return x.numel()
 
     if name == "sigmoid_star":

@@ -2,25 +2,24 @@
 
 ``gate check`` is the within-run ratio gate (see :mod:`cnnbench.bench.gate`);
 ``gate baseline`` re-measures the A/A baseline; ``gate trials`` repeats the
-gate to measure its false-alarm and detection rates.
+gate to measure its false-alarm and detection rates (:mod:`.gate_trials`);
+``gate counts`` is the instruction-count gate (:mod:`.gate_counts`).
 
 The gate fails closed: a missing, empty, corrupt or meaningless baseline (no
-entries, non-finite medians, a tolerance below 1) is exit 2 with the file and
-key named, before anything is measured, never "passed"; exit 1 means only "a
-regression was confirmed". ``.ci/run`` runs under ``set -e``, so both fail CI.
+entries, non-finite medians, a tolerance below 1), or one of another machine
+fingerprint, is exit 2 with the file and key named, before anything is
+measured, never "passed"; exit 1 means only "a regression was confirmed".
+``.ci/run`` runs under ``set -e``, so both fail CI.
 """
 
 from __future__ import annotations
 
-import math
-import shlex
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from cnnbench.analysis._validation import ParameterError
-from cnnbench.bench.gate_spec import BASELINE_PATH, DEFAULT_ROUNDS, GATE_NAMES
+from cnnbench.bench.gate_spec import GATE_NAMES, baseline_path
 from cnnbench.bench.loaders_bench import load_gate_baseline
 from cnnbench.bench.results_io import ResultsFileError, check_output, write_json_atomic
 from cnnbench.reports.cli._app import (
@@ -31,8 +30,8 @@ from cnnbench.reports.cli._app import (
     err_console,
     parameter_error,
     usage_error,
-    within,
 )
+from rich.markup import escape
 from rich.table import Table
 
 MAX_AA_RUNS = 100  # each A/A run measures every workload (~2 s each on a 2-core VM)
@@ -44,7 +43,14 @@ gate_app = typer.Typer(
 )
 app.add_typer(gate_app, name="gate")
 
-BaselineOpt = Annotated[Path, typer.Option("--baseline", help="Baseline JSON.")]
+NEIGHBOUR_KINDS = ("none", "memory", "compute")  # cnnbench.bench.gate_neighbours.NEIGHBOURS
+IF_MISSING = ("fail", "measure")
+BaselineOpt = Annotated[Path | None, typer.Option(
+    "--baseline", help="Baseline JSON [default: bench/gate_baselines/<this machine's "
+    "fingerprint>.json].")]  # fmt: skip
+NeighbourOpt = Annotated[str, typer.Option(
+    "--neighbour", help="Run beside a neighbour process: none, memory (128 MB copies) or "
+    "compute (small matrix products).")]  # fmt: skip
 InjectOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -73,16 +79,64 @@ def _parse_inject(items: list[str] | None) -> dict[str, float]:
     return out
 
 
-def _load(path: Path) -> dict:
-    """The validated baseline JSON; anything missing or damaged is exit 2 (fails closed)."""
+def _choice(option: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise usage_error(f"`{option}`={value!r} must be one of {', '.join(allowed)}")
+    return value
+
+
+def _fingerprint() -> dict:
+    from cnnbench.bench.fingerprint import machine_fingerprint
+
+    return machine_fingerprint()
+
+
+def _no_baseline(path: Path, fp: dict) -> str:
+    from cnnbench.bench.fingerprint import describe
+
+    others = sorted(p.stem for p in path.parent.glob("*.json")) if path.parent.is_dir() else []
+    return (f"no timing baseline for this machine: its fingerprint {fp['id']} ("
+            f"{describe(fp['facts'])}) has no {path} (baselines there: "
+            f"{', '.join(others) or 'none'}); ratios differ between such machines and are "
+            "never compared across fingerprints. Make one with `cnnbench gate baseline` "
+            f"(writes {path}; commit it)")  # fmt: skip
+
+
+def _load(path: Path | None, if_missing: str = "fail") -> tuple[dict, Path]:
+    """The validated baseline JSON of this machine's fingerprint, and its path.
+
+    Anything missing, damaged or of another fingerprint is exit 2 (fails
+    closed), unless ``if_missing`` is ``measure``: then a missing one is
+    measured now, loudly (CI on a machine no baseline was committed for).
+    """
+    fp = _fingerprint()
+    explicit = path is not None
+    path = path if explicit else baseline_path(fp["id"])
     try:
-        return load_gate_baseline(path, known=GATE_NAMES)
+        data = load_gate_baseline(path, known=GATE_NAMES)
     except ResultsFileError as exc:
-        if exc.problem == "does not exist":
+        if exc.problem != "does not exist":
+            raise usage_error(f"`--baseline`: {exc}; re-measure it with `cnnbench gate baseline` "
+                              "(the gate never passes on a damaged baseline)") from None
+        if explicit:
             raise usage_error(f"`--baseline`={str(path)!r} does not exist; create it with "
                               "`cnnbench gate baseline`") from None  # fmt: skip
-        raise usage_error(f"`--baseline`: {exc}; re-measure it with `cnnbench gate baseline` "
-                          "(the gate never passes on a damaged baseline)") from None
+        if if_missing != "measure":
+            raise usage_error(_no_baseline(path, fp)) from None
+        err_console.print(f"[bold yellow]{escape(_no_baseline(path, fp))}.\nMEASURING ONE NOW "
+                          "(--if-missing measure): the gate below compares this commit with "
+                          "itself, so it shows the gate runs and does not cry wolf on this "
+                          "machine, but cannot see a regression in this commit.[/]")  # fmt: skip
+        from cnnbench.reports.cli.gate_trials import gate_baseline
+
+        gate_baseline(out=path, quiet=True)
+        data = load_gate_baseline(path, known=GATE_NAMES)
+    if data["fingerprint"]["id"] != fp["id"]:
+        raise usage_error(f"`--baseline`={str(path)!r} was measured on fingerprint "
+                          f"{data['fingerprint']['id']}, this machine is {fp['id']}; ratios are "
+                          "never compared across fingerprints: make this machine's with "
+                          "`cnnbench gate baseline`")  # fmt: skip
+    return data, path
 
 
 def _check_names(names: list[str] | None, baseline: dict) -> list[str]:
@@ -99,17 +153,6 @@ def _output(option: str, path: Path | None) -> None:
             check_output(option, path, create_parent=True)
         except ParameterError as exc:
             raise parameter_error(exc) from None
-
-
-def _warn_if_other_cpu(base) -> None:
-    from cnnbench.bench.machine import cpu_model
-
-    here, there = cpu_model(), base.machine.get("cpu")
-    if there is not None and there != here:
-        err_console.print(
-            f"[yellow]warning:[/] the baseline was measured on {there!r}, this is {here!r}; "
-            "ratios differ between CPUs: re-measure with `cnnbench gate baseline`"
-        )
 
 
 def _table(verdicts: list, title: str) -> Table:
@@ -137,9 +180,14 @@ def _table(verdicts: list, title: str) -> Table:
 
 @gate_app.command("check")
 def gate_check(
-    baseline: BaselineOpt = BASELINE_PATH,
+    baseline: BaselineOpt = None,
     only: OnlyOpt = None,
     inject: InjectOpt = None,
+    beside: NeighbourOpt = "none",
+    if_missing: Annotated[str, typer.Option(
+        "--if-missing", help="No baseline for this machine's fingerprint: `fail` (exit 2) or "
+        "`measure` one now and gate against it (CI on a new machine; says so loudly).")
+    ] = "fail",
     json_out: Annotated[Path | None, typer.Option("--json", help="Write verdicts here.")] = None,
     update_baseline: Annotated[
         bool,
@@ -153,24 +201,29 @@ def gate_check(
     """Gate same-run ratios against the baseline; exit 1 on a confirmed regression.
 
     Exit 0 when no regression is confirmed, 1 when one is, 2 when the baseline is
-    missing, damaged or meaningless (checked before anything is measured) or the
-    usage is bad. --json writes the verdicts (its folder is created if missing).
+    missing, damaged, meaningless or of another machine fingerprint (checked
+    before anything is measured) or the usage is bad. --json writes the
+    verdicts (its folder is created if missing).
     """
     if update_baseline:
+        from cnnbench.reports.cli.gate_trials import gate_baseline
+
         gate_baseline(out=baseline)
         return
     injected = _parse_inject(inject)
+    _choice("--neighbour", beside, NEIGHBOUR_KINDS)
+    _choice("--if-missing", if_missing, IF_MISSING)
     _output("--json", json_out)
-    data = _load(baseline)
+    data, baseline = _load(baseline, if_missing)
     names = _check_names(only, data)
-    from cnnbench.bench.gate_suite import Baseline, run_gate
+    from cnnbench.bench.gate_aa import Baseline
+    from cnnbench.bench.gate_suite import run_gate
 
     base = Baseline.from_json(data)
-    _warn_if_other_cpu(base)
-    verdicts = run_gate(
-        base, names, inject=injected, progress=lambda n: err_console.print(f"  measuring {n}")
-    )
-    console.print(_table(verdicts, f"within-run gate vs {baseline} ({base.created})"))
+    verdicts = run_gate(base, names, inject=injected, beside=beside,
+                        progress=lambda n: err_console.print(f"  measuring {n}"))  # fmt: skip
+    console.print(_table(verdicts, f"within-run gate vs {baseline} ({base.created})"
+                         + ("" if beside == "none" else f", beside a {beside} neighbour")))
     if json_out is not None:
         write_json_atomic(json_out, [v.to_json() for v in verdicts])
     bad = [v for v in verdicts if v.status == "regression"]
@@ -188,108 +241,8 @@ def gate_check(
     raise typer.Exit(EXIT_OK)
 
 
-@gate_app.command("baseline")
-def gate_baseline(
-    out: Annotated[Path, typer.Option("--out", help="Where to write it.")] = BASELINE_PATH,
-    aa_runs: Annotated[int, typer.Option("--aa-runs", help="A/A runs per workload (3-100).")] = 10,
-    rounds: Annotated[
-        int, typer.Option("--rounds", help="Paired rounds per run (6-1001).")
-    ] = DEFAULT_ROUNDS,
-    neighbour: Annotated[
-        bool,
-        typer.Option(
-            "--neighbour/--no-neighbour",
-            help="Every other A/A run beside a memory-hungry neighbour process, so the "
-            "tolerances cover a busy machine.",
-        ),
-    ] = True,
-) -> None:
-    """Measure the baseline ratios and their A/A spread (what tolerances derive from).
-
-    The file is written atomically (a temporary file, then a rename); its folder is
-    created if missing.
-    """
-    try:
-        within("--aa-runs", aa_runs, 3, MAX_AA_RUNS, "each A/A run measures every workload "
-               "(about 2 s each on a 2-core VM); 10 give a stable spread")  # fmt: skip
-        within("--rounds", rounds, 6, MAX_ROUNDS, "paired rounds per run; the signed-rank "
-               "test needs 6 and is decided long before 1001")  # fmt: skip
-        check_output("--out", out, create_parent=True)
-    except ParameterError as exc:
-        raise parameter_error(exc) from None
-    from cnnbench.bench.gate_suite import build_baseline
-
-    command = (
-        "cnnbench gate baseline " + shlex.join(sys.argv[3:])
-        if len(sys.argv) > 3
-        else ("cnnbench gate baseline")
-    )
-    base = build_baseline(
-        aa_runs=aa_runs,
-        rounds=rounds,
-        command=command,
-        neighbour=neighbour,
-        progress=lambda s: err_console.print(f"  {s}"),
-    )
-    base.save(out)
-    t = Table(title=f"baseline written to {out}", title_justify="left")
-    for col in ("workload", "ratio", "A/A spread (log)", "tolerance"):
-        t.add_column(col)
-    for e in base.entries:
-        t.add_row(
-            e.name,
-            f"{math.exp(e.center):.3f}",
-            f"{e.aa_spread:.4f}",
-            f"±{math.exp(e.tolerance):.3f}x",
-        )
-    console.print(t)
-
-
-@gate_app.command("trials")
-def gate_trials(
-    trials: Annotated[int, typer.Option("--trials", help="How many gate runs (1-1000).")] = 10,
-    baseline: BaselineOpt = BASELINE_PATH,
-    only: OnlyOpt = None,
-    inject: InjectOpt = None,
-    json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write all verdicts here.")
-    ] = None,
-) -> None:
-    """Repeat the gate: A/A trials (no --inject) should pass; injected ones should fail."""
-    injected = _parse_inject(inject)
-    try:
-        within("--trials", trials, 1, MAX_TRIALS, "each trial is a whole gate run (tens of "
-               "seconds on a 2-core VM)")  # fmt: skip
-    except ParameterError as exc:
-        raise parameter_error(exc) from None
-    _output("--json", json_out)
-    data = _load(baseline)
-    names = _check_names(only, data)
-    from cnnbench.bench.gate_suite import Baseline, run_gate
-
-    base = Baseline.from_json(data)
-    runs = []
-    for i in range(trials):
-        err_console.print(f"trial {i + 1}/{trials}")
-        runs.append(run_gate(base, names, inject=injected))
-    failed = sum(any(v.status == "regression" for v in r) for r in runs)
-    t = Table(title=f"{trials} trials, inject={injected or 'none (A/A)'}", title_justify="left")
-    for col in ("workload", "median change", "min change", "max change", "flagged+confirmed"):
-        t.add_column(col)
-    for j, name in enumerate(names):
-        ch = sorted(r[j].change for r in runs)
-        t.add_row(
-            name,
-            f"{ch[len(ch) // 2]:.3f}x",
-            f"{ch[0]:.3f}x",
-            f"{ch[-1]:.3f}x",
-            f"{sum(r[j].status == 'regression' for r in runs)}/{trials}",
-        )
-    console.print(t)
-    console.print(f"gate failed in {failed}/{trials} trials")
-    if json_out is not None:
-        write_json_atomic(json_out, [[v.to_json() for v in r] for r in runs])
-
-
-# the commit-vs-commit gate (`gate asv`, `gate asv-aa`) registers on gate_app
-import cnnbench.reports.cli.gate_asv  # noqa: E402, F401
+# the other gate commands register on gate_app: `gate baseline` and `gate trials`, the
+# commit-vs-commit gate (`gate asv`, `gate asv-aa`), the instruction-count gate (`gate counts`)
+import cnnbench.reports.cli.gate_asv  # noqa: E402
+import cnnbench.reports.cli.gate_counts  # noqa: E402
+import cnnbench.reports.cli.gate_trials  # noqa: E402, F401

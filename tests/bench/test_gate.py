@@ -19,7 +19,8 @@ from cnnbench.bench.gate import (
     decide_confirmed,
     paired_log_ratios,
 )
-from cnnbench.bench.gate_suite import GATE_WORKLOADS, Baseline, measure_workload
+from cnnbench.bench.gate_aa import Baseline
+from cnnbench.bench.gate_suite import GATE_WORKLOADS, measure_workload
 
 # Spread of a run-level median log-ratio between A/A runs, and of single paired
 # samples within a run, as seen on this 2-core VM (order of magnitude).
@@ -112,11 +113,14 @@ def test_paired_ratios_on_fake_clock_alternate_order():
 
 
 def test_baseline_json_round_trip(tmp_path):
-    base = Baseline((BaselineEntry("relu.out", (0.01, 0.02, 0.0)),), "cmd", "t", {"m": 1}, 21)
+    fp = {"id": "x86_64-avx2-2c-l2_512k-l3_32m-00000000", "facts": {"cores": 2}}
+    base = Baseline((BaselineEntry("relu.out", (0.01, 0.02, 0.0)),), "cmd", "t", {"m": 1}, 21,
+                    fp, ("none", "memory", "compute"))  # fmt: skip
     base.save(tmp_path / "b.json")
     again = Baseline.load(tmp_path / "b.json")
     assert again.entry("relu.out").center == pytest.approx(0.01)
     assert again.command == "cmd" and again.rounds == 21
+    assert again.fingerprint == fp and again.neighbours == ("none", "memory", "compute")
 
 
 @pytest.mark.parametrize("w", GATE_WORKLOADS, ids=lambda w: w.name)
@@ -128,10 +132,11 @@ def test_every_gate_workload_runs_plain_and_injected(w):
     fn()
 
 
-def test_neighbour_process_runs_inside_the_block_and_is_gone_after(monkeypatch):
+@pytest.mark.parametrize("kind", ["memory", "compute"])
+def test_neighbour_process_runs_inside_the_block_and_is_gone_after(monkeypatch, kind):
     import subprocess
 
-    import cnnbench.bench.gate_suite as suite
+    import cnnbench.bench.gate_neighbours as suite
 
     started = []
     real_popen = subprocess.Popen
@@ -141,8 +146,9 @@ def test_neighbour_process_runs_inside_the_block_and_is_gone_after(monkeypatch):
         return started[-1]
 
     monkeypatch.setattr(suite.subprocess, "Popen", spy)
-    with suite._neighbour(True):
+    with suite.neighbour(kind):
         assert len(started) == 1 and started[0].poll() is None  # running during the block
+        assert started[0].args[-1] == suite.CODE[kind]
     assert started[0].poll() is not None  # killed and reaped after it
-    with suite._neighbour(False):
+    with suite.neighbour("none"):
         assert len(started) == 1  # no neighbour when not asked

@@ -6,18 +6,52 @@ import json
 import math
 
 import pytest
+from cnnbench.bench.fingerprint import machine_fingerprint
 from cnnbench.bench.gate import BaselineEntry
-from cnnbench.bench.gate_suite import Baseline
+from cnnbench.bench.gate_aa import Baseline
 from cnnbench.reports.cli import app
 from typer.testing import CliRunner
 
 runner = CliRunner()
 
 
-def _baseline(tmp_path, ratio_log=0.0):
+HERE = machine_fingerprint()
+
+
+def _baseline(tmp_path, ratio_log=0.0, fingerprint=HERE):
     path = tmp_path / "b.json"
-    Baseline((BaselineEntry("relu.out", (ratio_log,) * 5),), "test", "t", {}, 7).save(path)
+    Baseline((BaselineEntry("relu.out", (ratio_log,) * 5),), "test", "t", {}, 7,
+             fingerprint).save(path)  # fmt: skip
     return path
+
+
+def test_gate_on_a_machine_without_a_baseline_exits_2_with_the_command(tmp_path, monkeypatch):
+    import cnnbench.bench.gate_spec as spec
+    import cnnbench.reports.cli.gate as cli
+
+    monkeypatch.setattr(cli, "baseline_path", lambda fp: tmp_path / f"{fp}.json")
+    (tmp_path / "x86_64-avx512-64c-l2_1m-l3_256m-0000beef.json").write_text("{}")
+    for cmd in (["gate", "check"], ["gate", "trials", "--trials", "1"]):
+        r = runner.invoke(app, cmd)
+        text = " ".join(r.output.split())
+        assert r.exit_code == 2, text
+        assert f"no timing baseline for this machine: its fingerprint {HERE['id']}" in text
+        assert "x86_64-avx512-64c-l2_1m-l3_256m-0000beef" in text  # the ones there are
+        assert "never compared across fingerprints" in text
+        assert "Make one with `cnnbench gate baseline`" in text
+    assert spec.BASELINES_DIR.name == "gate_baselines"
+
+
+def test_gate_refuses_a_baseline_of_another_fingerprint(tmp_path, monkeypatch):
+    import cnnbench.bench.gate_suite as suite
+
+    monkeypatch.setattr(suite, "measure_workload", lambda *a, **k: pytest.fail("measured"))
+    other = {"id": "x86_64-avx512-64c-l2_1m-l3_256m-0000beef", "facts": {"cores": 64}}
+    r = runner.invoke(app, ["gate", "check", "--baseline", str(_baseline(tmp_path,
+                                                                         fingerprint=other))])
+    text = " ".join(r.output.split())
+    assert r.exit_code == 2, text
+    assert f"was measured on fingerprint {other['id']}, this machine is {HERE['id']}" in text
 
 
 def test_gate_missing_baseline_exits_2(tmp_path):
@@ -89,7 +123,8 @@ def test_gate_asv_exit_code_is_the_gates(monkeypatch):
 
 
 def _good() -> dict:
-    return {"command": "t", "created": "t", "machine": {}, "rounds": 7, "threads": 1,
+    return {"schema": 2, "command": "t", "created": "t", "machine": {}, "rounds": 7,
+            "threads": 1, "fingerprint": json.loads(json.dumps(HERE)),
             "entries": [{"name": "relu.out", "aa_medians": [0.01, 0.02, 0.03, 0.02, 0.01],
                          "ratio": 1.02, "tolerance_factor": 1.1}]}  # fmt: skip
 
@@ -128,7 +163,9 @@ DAMAGED = {
     "unknown-workload": (_with(["entries", 0, "name"], "gelu.out"), "one of the gate's"),
     "duplicate": (json.dumps({**_good(), "entries": _good()["entries"] * 2}).encode(),
                   "repeats 'relu.out'"),
-    "future-schema": (_with(["schema"], 2), "key 'schema': is version 2"),
+    "future-schema": (_with(["schema"], 3), "key 'schema': is version 3"),
+    "v1-no-schema": (_with(["schema"], KeyError), "version 1 had no machine fingerprint"),
+    "no-fingerprint-id": (_with(["fingerprint", "id"], KeyError), "key 'fingerprint"),
 }
 
 
@@ -156,11 +193,18 @@ def test_gate_baseline_that_is_a_directory_exits_2(tmp_path):
     assert r.exit_code == 2 and "is a directory" in r.output
 
 
-def test_the_committed_baseline_is_valid():
-    from cnnbench.bench.gate_spec import BASELINE_PATH, GATE_NAMES
+def test_the_committed_baselines_are_valid_and_named_by_their_fingerprint():
+    from cnnbench.bench.fingerprint import fingerprint_id
+    from cnnbench.bench.gate_spec import BASELINES_DIR, GATE_NAMES
     from cnnbench.bench.loaders_bench import load_gate_baseline
 
-    assert [e["name"] for e in load_gate_baseline(BASELINE_PATH)["entries"]] == list(GATE_NAMES)
+    paths = sorted(BASELINES_DIR.glob("*.json"))
+    assert paths
+    for path in paths:
+        data = load_gate_baseline(path)
+        assert [e["name"] for e in data["entries"]] == list(GATE_NAMES)
+        fp = data["fingerprint"]
+        assert path.stem == fp["id"] == fingerprint_id(fp["facts"])
 
 
 def test_ci_fails_when_the_gate_exits_2(tmp_path):

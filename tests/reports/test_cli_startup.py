@@ -88,7 +88,7 @@ def test_help_constants_match_their_sources():
     from cnnbench.analysis.maxdepth.problem import CONSTRAINTS
     from cnnbench.analysis.variance.init_schemes import INIT_SCHEMES
     from cnnbench.bench import gate_suite, workloads
-    from cnnbench.bench.gate_spec import BASELINE_PATH, DEFAULT_ROUNDS, GATE_NAMES
+    from cnnbench.bench.gate_spec import BASELINES_DIR, DEFAULT_ROUNDS, GATE_NAMES
     from cnnbench.bench.profiles import PROFILE_ENV
     from cnnbench.reports.cli import maxdepth, variance
 
@@ -96,7 +96,7 @@ def test_help_constants_match_their_sources():
     assert maxdepth.CONSTRAINTS == CONSTRAINTS
     assert PROFILE_ENV == workloads.PROFILE_ENV
     assert GATE_NAMES == tuple(w.name for w in gate_suite.GATE_WORKLOADS)
-    assert (BASELINE_PATH, DEFAULT_ROUNDS) == (gate_suite.BASELINE_PATH, gate_suite.DEFAULT_ROUNDS)
+    assert (BASELINES_DIR, DEFAULT_ROUNDS) == (gate_suite.BASELINES_DIR, gate_suite.DEFAULT_ROUNDS)
 
 
 def test_unknown_command_suggests_the_close_one():

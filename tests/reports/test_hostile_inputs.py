@@ -51,7 +51,8 @@ SAMPLES: dict[str, Callable[[], bytes]] = {
     "check": lambda: (ROOT / "tests/reports/fixtures/check.json").read_bytes(),
     "expect": lambda: b'{"shapes.x": "confirmed", "shapes.y": "refuted"}\n',
     "bench": _bench_sample,
-    "baseline": lambda: (ROOT / "bench/gate_baseline.json").read_bytes(),
+    "baseline": lambda: next((ROOT / "bench/gate_baselines").glob("*.json")).read_bytes(),
+    "counts-baseline": lambda: (ROOT / "bench/gate_counts_baseline.json").read_bytes(),
     "train": _train_sample,
     "asv-result": lambda: next((ROOT / "bench/asv_history").glob("*/*-*.json")).read_bytes(),
     "asv-config": lambda: (ROOT / "asv.conf.json").read_bytes(),
@@ -155,6 +156,11 @@ FILE_OPTIONS = (
                "baseline"),
     FileOption("gate trials --baseline", ("gate", "trials", "--trials", "1", "--baseline", "{f}"),
                "--baseline", "baseline"),
+    FileOption("gate counts --baseline", ("gate", "counts", "--baseline", "{f}"), "--baseline",
+               "counts-baseline"),
+    FileOption("gate trials --counts --baseline", ("gate", "trials", "--counts", "--trials", "1",
+                                                   "--baseline", "{f}"), "--baseline",
+               "counts-baseline"),
     FileOption("asv-site restore --config", ("asv-site", "restore", "--config", "{f}"),
                "--config", "asv-config", JSON5_FINE),
     FileOption("asv-site serve --config", ("asv-site", "serve", "--config", "{f}"), "--config",
@@ -193,6 +199,8 @@ def no_work(monkeypatch):
     """Every expensive entry point fails the test if a bad input lets the work start."""
     import cnnbench.bench.asv_gate
     import cnnbench.bench.asv_site
+    import cnnbench.bench.counts
+    import cnnbench.bench.gate_aa
     import cnnbench.bench.gate_suite
     import cnnbench.bench.sweep
     import cnnbench.reports.cli.check
@@ -204,7 +212,8 @@ def no_work(monkeypatch):
     monkeypatch.setattr(cnnbench.reports.cli.check, "run_claims", fail)
     monkeypatch.setattr(cnnbench.bench.sweep, "measure_ceilings", fail)
     monkeypatch.setattr(cnnbench.bench.gate_suite, "run_gate", fail)
-    monkeypatch.setattr(cnnbench.bench.gate_suite, "build_baseline", fail)
+    monkeypatch.setattr(cnnbench.bench.gate_aa, "build_baseline", fail)
+    monkeypatch.setattr(cnnbench.bench.counts, "count", fail)
     monkeypatch.setattr(cnnbench.reports.sections, "build_sections", fail)
     monkeypatch.setattr(cnnbench.bench.asv_site, "restore", fail)
     monkeypatch.setattr(cnnbench.bench.asv_site, "fetch_from_npm", fail)
@@ -287,6 +296,7 @@ OUTPUT_OPTIONS = (
     ("gate check --json", ("gate", "check", "--json", "{f}"), "--json"),
     ("gate trials --json", ("gate", "trials", "--trials", "1", "--json", "{f}"), "--json"),
     ("gate baseline --out", ("gate", "baseline", "--out", "{f}"), "--out"),
+    ("gate counts --json", ("gate", "counts", "--json", "{f}"), "--json"),
     ("train --json", ("train", "--epochs", "1", "--json", "{f}"), "--json"),
     ("network --html", ("network", "lenet5", "--html", "{f}"), "--html"),
     ("network --out", ("network", "lenet5", "--out", "{f}"), "--out"),
