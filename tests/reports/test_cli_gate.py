@@ -216,7 +216,7 @@ def test_ci_fails_when_the_gate_exits_2(tmp_path):
 
     root = Path(__file__).resolve().parents[2]
     ci = (root / ".ci" / "run").read_text()
-    assert "set -euo pipefail" in ci and ci.rstrip().endswith("make gate")
+    assert "set -euo pipefail" in ci and ci.rstrip().splitlines()[-1].startswith("make gate ")
     bad = tmp_path / "b.json"
     bad.write_text('{"entries": []}')
     venv = Path(sys.prefix)
