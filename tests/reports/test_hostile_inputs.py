@@ -201,7 +201,7 @@ def no_work(monkeypatch):
     def fail(*a, **k):
         raise AssertionError("the work started despite a bad input")
 
-    monkeypatch.setattr(cnnbench.reports.cli.check, "run_claims", fail)
+    monkeypatch.setattr(cnnbench.reports.cli.check, "run_checks", fail)
     monkeypatch.setattr(cnnbench.bench.sweep, "measure_ceilings", fail)
     monkeypatch.setattr(cnnbench.bench.gate_suite, "run_gate", fail)
     monkeypatch.setattr(cnnbench.bench.gate_suite, "build_baseline", fail)
