@@ -40,7 +40,8 @@ class DaskExecutor:
 
     name = "dask"
 
-    def __init__(self, address: str, *, lost_after: float = LOST_AFTER_S) -> None:
+    def __init__(self, address: str, *, lost_after: float = LOST_AFTER_S,
+                 connect_timeout: float = CONNECT_TIMEOUT_S) -> None:  # fmt: skip
         try:
             from distributed import Client
         except ImportError:
@@ -49,10 +50,10 @@ class DaskExecutor:
         self.address = address
         self.lost_after = lost_after
         try:
-            self.client = Client(address, timeout=CONNECT_TIMEOUT_S)  # the default: `wait` uses it
+            self.client = Client(address, timeout=connect_timeout)
         except (OSError, TimeoutError) as exc:
             raise ClusterUnavailable(f"no Dask scheduler answered at {address} within "
-                                     f"{CONNECT_TIMEOUT_S} s ({exc})") from None  # fmt: skip
+                                     f"{connect_timeout:g} s ({exc})") from None  # fmt: skip
         self._run = uuid.uuid4().hex[:8]
         self._futures: dict[Any, str] = {}
         self._resources: dict[Any, dict[str, float]] = {}

@@ -122,6 +122,7 @@ def run_claims_on(executor: Any, claims: Iterable[Claim],
 
 def _unit_done(executor, done, uid, waiting, got, spent, by_id, finished) -> None:
     """Record a unit; a claim whose units are all in goes to the executor for its verdict."""
+    charged = False  # a shared unit's time goes to the first claim using it, as serially
     for cid, need in waiting.items():
         if uid not in need or cid in finished:
             continue
@@ -129,7 +130,9 @@ def _unit_done(executor, done, uid, waiting, got, spent, by_id, finished) -> Non
             finished[cid] = _crashed(by_id[cid], f"unit {uid}", done.error, done.seconds)
             continue
         need.discard(uid)
-        spent[cid] = spent.get(cid, 0.0) + done.seconds
+        if not charged:
+            spent[cid] = spent.get(cid, 0.0) + done.seconds
+            charged = True
         if not need:
             mine = {u.id for u in by_id[cid].units()}
             executor.submit(f"claim:{cid}", claim_task, cid,

@@ -61,7 +61,6 @@ def merge(
             if path.exists() and out.exists() and path.resolve() == out.resolve():
                 raise ParameterError("--out", str(out), f"is one of the {option} inputs; write "
                                      "the merged file elsewhere")  # fmt: skip
-        check_output("--out", out, create_parent=True)
         if out.is_file() and out.stat().st_size and not force:
             raise ParameterError("--out", str(out), "already exists: pass --force to replace "
                                  "it, or give another --out")  # fmt: skip
@@ -70,21 +69,27 @@ def merge(
     from cnnbench.bench import merge as core
     from cnnbench.bench.results_io import write_json_atomic, write_text_atomic
 
-    try:
+    try:  # every input read and validated before the output's folder is made
         if check:
             from cnnbench.analysis.claims import all_claims
 
             rows, notes = core.merge_check(check, [c.id for c in all_claims()])
-            write_json_atomic(out, rows)
             what = f"{len(rows)} claims from {len(check)} files"
         else:
             records, notes = core.merge_bench(bench)
-            write_text_atomic(out, core.jsonl_text(records))
             runs = sum(r["type"] == "header" for r in records)
             results = sum(r["type"] == "result" for r in records)
             what = f"{results} results of {runs} runs from {len(bench)} files"
     except ResultsFileError as exc:
         raise usage_error(f"`{option}`: {exc}") from None
+    try:
+        check_output("--out", out, create_parent=True)
+    except ParameterError as exc:
+        raise parameter_error(exc) from None
+    if check:
+        write_json_atomic(out, rows)
+    else:
+        write_text_atomic(out, core.jsonl_text(records))
     for note in notes:
         err_console.print(f"[yellow]note:[/] {escape(note)}")
     console.print(f"merged {what} into {out}")
