@@ -41,7 +41,7 @@ class DaskExecutor:
     name = "dask"
 
     def __init__(self, address: str, *, lost_after: float = LOST_AFTER_S,
-                 connect_timeout: float = CONNECT_TIMEOUT_S) -> None:  # fmt: skip
+                 connect_timeout: float | None = None) -> None:  # fmt: skip
         try:
             from distributed import Client
         except ImportError:
@@ -49,6 +49,7 @@ class DaskExecutor:
                                      "(or dask[distributed])") from None  # fmt: skip
         self.address = address
         self.lost_after = lost_after
+        connect_timeout = CONNECT_TIMEOUT_S if connect_timeout is None else connect_timeout
         try:
             self.client = Client(address, timeout=connect_timeout)
         except (OSError, TimeoutError) as exc:

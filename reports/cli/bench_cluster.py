@@ -32,8 +32,12 @@ def run_on_cluster(options, chosen, out, prof, dev, threads, resume, force, cfg)
 
     try:
         executor = open_executor(options)
+    except ParameterError as exc:
+        raise parameter_error(exc) from None
+    try:
         require_resource(executor, resource_for(dev), options.scheduler)
     except ParameterError as exc:
+        executor.close()
         raise parameter_error(exc) from None
     progress = progress_bar("bench")
     try:

@@ -153,3 +153,33 @@ def test_no_scheduler_is_a_clear_error():
     with pytest.raises(ClusterUnavailable) as info:
         DaskExecutor("tcp://127.0.0.1:9", connect_timeout=1)
     assert "no Dask scheduler answered at tcp://127.0.0.1:9 within 1 s" in str(info.value)
+
+
+def test_cli_unreachable_scheduler_is_exit_2(monkeypatch):
+    import cnnbench.bench.executors_dask as ed
+    from cnnbench.reports.cli import app
+    from typer.testing import CliRunner
+
+    monkeypatch.setattr(ed, "CONNECT_TIMEOUT_S", 1)
+    r = CliRunner().invoke(app, ["check", "--only", "^receptive", "--scheduler",
+                                 "tcp://127.0.0.1:9"])  # fmt: skip
+    assert r.exit_code == 2, r.output
+    text = " ".join(r.output.split())
+    assert "`--scheduler`='tcp://127.0.0.1:9' no Dask scheduler answered" in text
+
+
+def test_cli_bench_without_a_bench_worker_is_exit_2(tmp_path):
+    from cnnbench.reports.cli import app
+    from typer.testing import CliRunner
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None, scheduler_port=0, protocol="tcp",
+                                  host="127.0.0.1") as lc:  # fmt: skip
+        r = CliRunner().invoke(app, ["bench", "--scheduler", lc.scheduler_address, "--filter",
+                                     "^activation/relu/eager/forward/alloc/float32/cpu/",
+                                     "--out", str(tmp_path / "b.jsonl")])  # fmt: skip
+    assert r.exit_code == 2, r.output
+    text = " ".join(r.output.split())
+    assert "has 1 worker(s), none with the resource BENCH=1 that timing needs" in text
+    assert "--nthreads 1 --resources BENCH=1" in text
+    assert not (tmp_path / "b.jsonl").exists()
