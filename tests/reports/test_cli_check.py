@@ -136,3 +136,13 @@ def test_check_interrupted_or_lost_workers_keep_what_finished(monkeypatch, tmp_p
         text = " ".join(r.output.split())
         assert says in text and "1 missing: fake.bad" in text
         assert [row["id"] for row in json.loads(out.read_text())] == ["fake.good"]
+
+
+def test_a_claims_file_runs_here_only(tmp_path):
+    from pathlib import Path
+
+    toml = Path(__file__).resolve().parents[2] / "docs/examples/claims.toml"
+    r = runner.invoke(app, ["check", "--claims", str(toml), "--workers", "2"])
+    assert r.exit_code == 2
+    text = " ".join(r.output.split())
+    assert "runs in this process only: workers look claims up in their own registry" in text
