@@ -24,6 +24,7 @@ from cnnbench.bench.machine import llc_bytes, machine_info, set_flags
 from cnnbench.bench.results_io import JsonlAppender, WriteLock
 from cnnbench.bench.roofline import Ceilings, assess, measure_ceilings
 from cnnbench.bench.sweep_files import open_results
+from cnnbench.bench.where import where
 from cnnbench.bench.workloads import Prepared, Workload, WorkloadError, prepare
 
 SCHEMA = BENCH_SCHEMA
@@ -195,4 +196,5 @@ def _run_one(w, run_id, prepare_fn, timer, ceil, llc) -> dict:
         "check": p.check,
         "max_rel_err": p.max_rel_err,
         "seconds": time.perf_counter() - t0,
+        "where": where(w.device),  # host, device and machine (a cluster's worker sets its own)
     }

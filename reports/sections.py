@@ -19,6 +19,7 @@ from cnnbench.reports import plots, plots_timing
 from cnnbench.reports.figures import figure_data_uri
 from cnnbench.reports.history_section import history_section
 from cnnbench.reports.league_section import league_section
+from cnnbench.reports.machines_section import machine_records, machines_section
 from cnnbench.reports.render import Figure, Section, Table
 from cnnbench.reports.training_section import training_section
 from cnnbench.reports.user_sections import networks_section, user_claims_section
@@ -48,6 +49,7 @@ def build_sections(
         ("your claims", lambda i: user_claims_section(i.user_check)),
         ("your networks", lambda i: networks_section(i.networks)),
         ("timings", timing_section),
+        ("machines", lambda i: machines_section(read_bench(i.bench_jsonl)[1], str(i.bench_jsonl))),
         ("history", history_section),
         ("machine", machine_section),
     ]
@@ -135,8 +137,19 @@ def read_bench(path: Path) -> tuple[dict | None, list[dict]]:
     return (found.headers[-1] if found.headers else None), list(found.records)
 
 
+def one_machine(header: dict | None, records: list[dict]) -> tuple[list[dict], str]:
+    """The records of the last run's machine (a merged file holds several: the section
+    across machines compares them), and a note naming it when others were left out."""
+    groups = machine_records(records)
+    if header is None or len(groups) < 2:
+        return records, ""
+    name = next(m for m, rs in groups.items() if any(r is header for r in rs))
+    return groups[name], f" Machine {name} only; {len(groups) - 1} other(s) under Across machines."
+
+
 def timing_section(inputs: ReportInputs) -> Section:
     header, records = read_bench(inputs.bench_jsonl)
+    records, which = one_machine(header, records)
     df = plots_timing.bench_frame(records)
     if df.empty:
         return Section(
@@ -198,7 +211,7 @@ def timing_section(inputs: ReportInputs) -> Section:
         figures=tuple(figs),
         tables=(table,) if len(suspect) else (),
         missing=tuple(missing),
-        note=f"{len(df)} workloads from {inputs.bench_jsonl}.",
+        note=f"{len(df)} workloads from {inputs.bench_jsonl}.{which}",
     )
 
 

@@ -137,6 +137,12 @@ class CheckResult:
     def summary(self) -> str:
         return self.evidence["summary"]
 
+    def __reduce__(self):
+        # The evidence is a read-only view, which pickle refuses: a result travels from a
+        # worker process as a dict and is rebuilt (and validated again) on arrival.
+        return (CheckResult, (self.verdict, self.method, dict(self.evidence), self.correction,
+                              self.severity, self.caveat))  # fmt: skip
+
 
 def confirmed(
     method: str, summary: str, *, caveat: str | None = None, **evidence: Any
@@ -205,6 +211,10 @@ class Claim:
     severity: str | None = None
     severity_reason: str = ""
     same_as: str | None = None
+    # A grid-shaped check's independent units (cnnbench.analysis.units): an executor
+    # computes them on workers and the check only combines them; serially, the check
+    # computes them itself. None: the claim is one unit.
+    units: Callable[[], tuple[Any, ...]] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):

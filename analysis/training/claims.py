@@ -20,6 +20,7 @@ from cnnbench.analysis.training.experiment import (
     CONFIG_000,
     SIGMOID_STAR_INIT,
     TrainConfig,
+    experiment_units,
     run_experiment,
     training_activation,
 )
@@ -42,6 +43,16 @@ THEORY_LINKED = ("sigmoid", "sigmoid_star", "tanh", "relu", "prelu", "rrelu")
 
 def _result():
     return run_experiment(TrainConfig())
+
+
+def _deep_units() -> tuple:
+    """The runs of the default experiment (shared by the claims that read it)."""
+    return experiment_units(TrainConfig())
+
+
+def _both_units() -> tuple:
+    """The runs of the 000-style experiment and of the default one."""
+    return experiment_units(CONFIG_000) + _deep_units()
 
 
 def _caveat(cfg: TrainConfig) -> str:
@@ -212,14 +223,14 @@ CLAIMS = (
           "§1.1 contribution 5; §5.5; §5.7 Table 5.3",
           "deep sigmoid networks fail because of initialisation, not saturation; Sigmoid* and "
           "tanh converge under variance-based initialisation where sigmoid does not",
-          check_sigmoid_initialisation, slow=True),
+          check_sigmoid_initialisation, slow=True, units=_deep_units),
     Claim("training.table5-2-relu-ordering", XU_THESIS, "§5.6 Table 5.2",
           "test error: RReLU ≤ leaky ReLU ≤ PReLU < ReLU (accuracy RReLU ≥ leaky ≥ PReLU > ReLU)",
-          check_relu_ordering, slow=True),
+          check_relu_ordering, slow=True, units=_deep_units),
     Claim("training.regularized-relu-beats", REGULARIZED_RELU, "§4.7",
           "regularized ReLU 82.98 % beats sigmoid 77.74 % and ReLU 76.93 %",
-          check_regularized_relu, slow=True),
+          check_regularized_relu, slow=True, units=_both_units),
     Claim("training.slope-one-converges", XU_THESIS, "§5.7 observation 2",
           "activations that converge from random initialisation have coefficient 1 on x at 0⁺",
-          check_slope_one, slow=True),
+          check_slope_one, slow=True, units=_deep_units),
 )  # fmt: skip

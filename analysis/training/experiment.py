@@ -31,6 +31,7 @@ import torch
 from cnnbench.analysis._validation import ParameterError, as_choice, as_int, as_real
 from cnnbench.analysis.activations.modules import regularized_relu_factors
 from cnnbench.analysis.activations.registry import ACTIVATIONS, Activation, make_activation
+from cnnbench.analysis.units import Unit, result_of
 from cnnbench.analysis.variance.init_schemes import get_init
 from cnnbench.analysis.variance.moments import single_thread
 from torch import nn
@@ -282,15 +283,30 @@ def _cached(config: TrainConfig) -> ExperimentResult:
     return _run(config, None)
 
 
+def experiment_units(config: TrainConfig) -> tuple[Unit, ...]:
+    """One unit per (activation, seed) run of ``config`` (``train_one`` seeds itself).
+
+    The id names the configuration by a digest of its fields, so two claims reading
+    the same experiment share its units.
+    """
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(json.dumps(asdict(config), sort_keys=True).encode()).hexdigest()
+    cost = config.depth * config.width**2 * config.epochs
+    return tuple(Unit(f"training/{digest[:12]}/{name}/seed{seed}", train_one,
+                      (config, name, seed), cost=cost)
+                 for name in config.activations for seed in range(config.seeds))  # fmt: skip
+
+
 def _run(config: TrainConfig, progress) -> ExperimentResult:
     runs = []
     with single_thread():
-        for name in config.activations:
-            for seed in range(config.seeds):
-                run = train_one(config, name, seed)
-                runs.append(run)
-                if progress is not None:
-                    progress(run)
+        for unit in experiment_units(config):
+            run = result_of(unit)  # computed here unless an executor already did
+            runs.append(run)
+            if progress is not None:
+                progress(run)
     yte = digits_split()[3].numpy()
     chance = float(np.bincount(yte).max() / len(yte))
     return ExperimentResult(config, tuple(runs), chance)

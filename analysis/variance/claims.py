@@ -15,7 +15,7 @@ from cnnbench.analysis.variance.gain import (
     check_torch_gain_relu_family,
     check_torch_gain_saturating,
 )
-from cnnbench.analysis.variance.grid import check_mc_grid
+from cnnbench.analysis.variance.grid import check_mc_grid, grid_units
 
 CLAIMS = (
     Claim("variance.eq5-20-forward", XU_THESIS, "§5.5.1 eq. (5.20)",
@@ -54,7 +54,8 @@ CLAIMS = (
           "sigmoid networks fail to train", vr.check_sigmoid_backward),
     Claim("variance.mc-grid", XU_THESIS, "§5.5.1 eqs. (5.18)-(5.22)",
           "initialisations control the per-layer output and gradient variance of a deep "
-          "network (the layer-to-layer variance maps)", check_mc_grid, slow=True),
+          "network (the layer-to-layer variance maps)", check_mc_grid, slow=True,
+          units=grid_units),
     Claim("variance.torch-default-init", PYTORCH_DOCS, "torch.nn.Linear (weight, bias)",
           "weight and bias ~ U(−√k, √k) with k = 1/in_features", vr.check_torch_default_init),
     Claim("variance.torch-gain-relu-family", PYTORCH_DOCS, "torch.nn.init.calculate_gain",

@@ -15,7 +15,14 @@ import math
 from dataclasses import dataclass
 
 from cnnbench.analysis.claims import CheckResult, confirmed, inconclusive, refuted
-from cnnbench.analysis.variance.monte_carlo import ALPHA, MAX_REL_TOL, MonteCarloResult, monte_carlo
+from cnnbench.analysis.units import Unit, result_of
+from cnnbench.analysis.variance.monte_carlo import (
+    ALPHA,
+    MAX_REL_TOL,
+    SPATIAL,
+    MonteCarloResult,
+    monte_carlo,
+)
 
 GRID_ACTIVATIONS = ("sigmoid", "tanh", "sigmoid_star", "relu", "leaky_relu", "prelu", "rrelu",
                     "regularized_relu", "elu", "gelu")  # fmt: skip
@@ -47,12 +54,29 @@ def grid_cases() -> tuple[GridCase, ...]:
     return tuple(cases)
 
 
-def run_grid(cases: tuple[GridCase, ...] | None = None) -> list[tuple[GridCase, MonteCarloResult]]:
-    """Monte Carlo for each case, sharing the family-wise rate ``ALPHA`` across all."""
+def run_case(case: GridCase, alpha: float) -> MonteCarloResult:
+    """The Monte Carlo of one configuration (seeded by its own ``seed=7``: order-free)."""
+    return monte_carlo(case.activation, case.init, DEPTH, case.width, kind=case.kind,
+                       draws=case.draws, batch=case.batch, seed=7, alpha=alpha)  # fmt: skip
+
+
+def grid_units(cases: tuple[GridCase, ...] | None = None) -> tuple[Unit, ...]:
+    """One unit per configuration, each sharing the family-wise rate ``ALPHA`` across all.
+
+    ``cost``: multiply-adds per layer and draw (a conv layer does 9·S² per weight).
+    """
     cases = grid_cases() if cases is None else cases
     alpha = ALPHA / len(cases)
-    return [(c, monte_carlo(c.activation, c.init, DEPTH, c.width, kind=c.kind, draws=c.draws,
-                            batch=c.batch, seed=7, alpha=alpha)) for c in cases]  # fmt: skip
+    return tuple(Unit(f"variance.mc-grid/{_label(c)}", run_case, (c, alpha),
+                      cost=c.batch * c.width**2 * (9 * SPATIAL**2 if c.kind == "conv" else 1))
+                 for c in cases)  # fmt: skip
+
+
+def run_grid(cases: tuple[GridCase, ...] | None = None) -> list[tuple[GridCase, MonteCarloResult]]:
+    """Monte Carlo for each case (:func:`grid_units`; computed here unless an executor
+    already did: :func:`cnnbench.analysis.units.result_of`)."""
+    cases = grid_cases() if cases is None else cases
+    return [(u.args[0], result_of(u)) for u in grid_units(cases)]
 
 
 def _finite(v: float) -> float | str:

@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "each finishes."),
     "report": ("report", "Render the HTML report; sections whose results are missing say which "
                "command makes them."),
+    "merge": ("merge", "Join results files of shards (--shard i/N) or of several machines into "
+              "one."),
     "series": ("series", "Print the exact Taylor coefficients of an activation at 0 (one-sided "
                "where piecewise)."),
     "activation": ("activation", "Everything the suite can say about one activation: exact "

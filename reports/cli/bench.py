@@ -10,6 +10,7 @@ import typer
 from cnnbench.analysis._validation import ParameterError
 from cnnbench.bench.profiles import PROFILE_ENV, resolve_profile
 from cnnbench.bench.results_io import ResultsFileError, check_output
+from cnnbench.bench.shards import in_shard
 from cnnbench.reports.cli._app import (
     EXIT_FAILED,
     EXIT_OK,
@@ -20,6 +21,7 @@ from cnnbench.reports.cli._app import (
     usage_error,
     within,
 )
+from cnnbench.reports.cli.distribute import SCHEDULER_HELP, SHARD_HELP, parse_run_options
 from rich.markup import escape
 
 EXIT_INTERRUPTED = 130  # the shell's code for SIGINT
@@ -77,6 +79,10 @@ def bench(
         bool, typer.Option("--show", help="Print the summary of --out without timing anything.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary table.")] = False,
+    workers: Annotated[int | None, typer.Option("--workers", help="1 only: timings never "
+                       "share a device (use --scheduler for several hosts or GPUs).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help=SCHEDULER_HELP)] = None,
+    shard: Annotated[str | None, typer.Option("--shard", help=SHARD_HELP)] = None,
 ) -> None:
     """Time activations and convolutions; results are appended to --out as each finishes.
 
@@ -99,6 +105,11 @@ def bench(
         if resume and force:
             raise ParameterError("--force", True, "cannot go with --resume: continue the "
                                  "file or replace it, not both")  # fmt: skip
+        options = parse_run_options(workers, scheduler, shard)
+        if (workers or 1) > 1:
+            raise ParameterError("--workers", workers, "must be 1: timing is never done "
+                                 "concurrently on one device; several hosts or GPUs time in "
+                                 "parallel with --scheduler (one BENCH or GPU worker each)")
         if crosscheck:
             from cnnbench.reports.cli.bench_crosscheck import crosscheck_path
 
@@ -121,9 +132,13 @@ def bench(
         cfg = HarnessConfig(**{**SWEEP_CONFIG.__dict__, "budget_s": budget})
         chosen = select(all_workloads(prof, dev), filter_)
         chosen = dedupe(chosen) if dedupe_ else chosen
+        chosen = in_shard(chosen, options.shard, key=lambda w: w.key)
     except ParameterError as exc:
         raise parameter_error(exc, NAMES) from None
     if not chosen and not crosscheck:
+        if options.shard is not None:  # a CI runner whose shard drew nothing: not a failure
+            console.print(f"shard {options.shard_text} holds none of the selected workloads")
+            raise typer.Exit(EXIT_OK)
         raise usage_error(f"`--filter`={filter_!r} matches no workload of profile {prof!r}")
     if list_only:
         for w in chosen:
@@ -134,6 +149,11 @@ def bench(
 
         run_crosscheck(dev, filter_, chosen, cfg, threads, out)
         raise typer.Exit(EXIT_OK)
+    if options.scheduler is not None:
+        from cnnbench.reports.cli.bench_cluster import run_on_cluster
+
+        outcome = run_on_cluster(options, chosen, out, prof, dev, threads, resume, force, cfg)
+        _report(outcome, out, chosen, quiet)
     try:
         outcome = _run_with_progress(chosen, out, prof, dev, threads, resume, force, cfg)
     except ResultsFileError as exc:

@@ -8,19 +8,36 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cnnbench.analysis._validation import ParameterError
 from cnnbench.analysis.claims import (
     SEVERITIES,
     ClaimResult,
     Verdict,
     all_claims,
     compare_expected,
-    run_claims,
     select_claims,
 )
 from cnnbench.bench.results_io import write_json_atomic
-from cnnbench.reports.cli._app import EXIT_FAILED, EXIT_OK, app, console, err_console, usage_error
+from cnnbench.bench.shards import in_shard
+from cnnbench.reports.cli import EXIT_INTERRUPTED
+from cnnbench.reports.cli._app import (
+    EXIT_FAILED,
+    EXIT_OK,
+    app,
+    console,
+    err_console,
+    parameter_error,
+    usage_error,
+)
+from cnnbench.reports.cli.distribute import (
+    SCHEDULER_HELP,
+    SHARD_HELP,
+    WORKERS_HELP,
+    parse_run_options,
+    report_missing,
+    run_checks,
+)
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 VERDICT_STYLE = {
@@ -57,11 +74,15 @@ def check(
             "Check the claims of this TOML file (your own paper's) instead of the registry's; "
             "the file is validated whole before any claim runs.")),
     ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help=WORKERS_HELP)] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help=SCHEDULER_HELP)] = None,
+    shard: Annotated[str | None, typer.Option("--shard", help=SHARD_HELP)] = None,
 ) -> None:
     """Check every claim of the source texts; print verdicts grouped by seed and family.
 
     Exit 0 when every check ran (refuted claims are findings, not failures),
-    1 when a check crashed or verdicts differ from --expect, 2 on bad usage.
+    1 when a check crashed, verdicts differ from --expect or workers were lost
+    (the finished claims are kept), 2 on bad usage, 130 on Ctrl-C (likewise).
     """
     if only is not None:
         try:
@@ -69,14 +90,32 @@ def check(
         except re.error as exc:
             msg = f"`--only`={only!r} is not a valid regular expression: {exc}"
             raise usage_error(msg) from None
+    try:
+        options = parse_run_options(workers, scheduler, shard)
+        if claims_file is not None and options.distributed:
+            raise ParameterError("--claims", str(claims_file), "runs in this process only: "
+                                 "workers look claims up in their own registry; leave out "
+                                 "--workers and --scheduler")  # fmt: skip
+    except ParameterError as exc:
+        raise parameter_error(exc) from None
     expected = _read_expect(expect) if expect is not None else None
     _check_outputs(json_out, write_expect)
     registered = all_claims() if claims_file is None else _user_claims(claims_file)
     claims = select_claims(registered, only, skip_slow=skip_slow)
     if not claims:
         raise usage_error(f"`--only`={only!r} matches no claim id or source")
+    claims = in_shard(claims, options.shard, key=lambda c: c.id)
+    if not claims:  # a CI runner whose shard drew nothing: an empty file, not a failure
+        console.print(f"shard {options.shard_text} holds none of the selected claims")
+        if json_out is not None:
+            write_json_atomic(json_out, [])
+        raise typer.Exit(EXIT_OK)
 
-    results = _run_with_progress(claims)
+    try:
+        outcome = run_checks(claims, options)
+    except ParameterError as exc:
+        raise parameter_error(exc) from None
+    results = list(outcome.results)
 
     if not quiet:
         _print_table(results)
@@ -95,7 +134,9 @@ def check(
         _write_expect(write_expect, results, {c.id for c in registered})
         console.print(f"wrote expectations to {write_expect}")
 
-    status = EXIT_FAILED if counts[Verdict.ERROR] else EXIT_OK
+    status = EXIT_FAILED if counts[Verdict.ERROR] or outcome.missing else EXIT_OK
+    if outcome.missing:
+        report_missing(outcome, f" in {json_out}" if json_out is not None else "")
     for r in results:
         if r.result.verdict is Verdict.ERROR:
             err_console.print(f"[bold magenta]error[/] {r.claim.id}: {escape(r.result.summary)}")
@@ -107,7 +148,7 @@ def check(
             status = EXIT_FAILED
         else:
             console.print(f"verdicts match {expect}")
-    raise typer.Exit(status)
+    raise typer.Exit(EXIT_INTERRUPTED if outcome.interrupted else status)
 
 
 def _user_claims(path: Path):
@@ -167,25 +208,6 @@ def _write_expect(path: Path, results: list[ClaimResult], registered: set[str]) 
     new = {k: v for k, v in old.items() if k in registered}
     new.update({r.claim.id: r.result.verdict.value for r in results})
     write_json_atomic(path, dict(sorted(new.items())))
-
-
-def _run_with_progress(claims) -> list[ClaimResult]:
-    progress = Progress(
-        TextColumn("[bold]checking[/] {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
-    results: list[ClaimResult] = []
-    with progress:
-        task = progress.add_task(claims[0].id, total=len(claims))
-        for i, result in enumerate(run_claims(claims)):
-            results.append(result)
-            nxt = claims[i + 1].id if i + 1 < len(claims) else "done"
-            progress.update(task, advance=1, description=nxt)
-    return results
 
 
 def _print_table(results: list[ClaimResult]) -> None:

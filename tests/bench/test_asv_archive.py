@@ -169,3 +169,24 @@ def test_cli_archive_without_results_exits_2(tmp_path):
     r = CliRunner().invoke(app, ["asv-site", "archive", "--config", str(config)])
     assert r.exit_code == 2
     assert "results_dir" in r.output and "asv results folder" in r.output
+
+
+def test_a_second_machine_is_archived_restored_and_read_beside_the_first(tiny, tmp_path):
+    import shutil
+
+    results = tmp_path / "results"
+    shutil.copytree(tiny["results"], results)
+    # machine B's results, as `asv run` there writes them: results/<machine>/ of its own
+    shutil.copytree(results / "box", results / "box-b")
+    meta = json.loads((results / "box-b" / "machine.json").read_text())
+    (results / "box-b" / "machine.json").write_text(json.dumps({**meta, "machine": "box-b"}))
+    dest = tmp_path / "history"
+    archive(results, dest, "main", tiny["repo"])
+    assert sorted(p.name for p in dest.iterdir()) == ["box", "box-b"]
+    fresh = tmp_path / "fresh"
+    restored = restore(dest, fresh)
+    assert sorted({p.parent.name for p in restored}) == ["box", "box-b"]
+    h = asv_history([dest])
+    assert sorted(h["machine"].unique()) == ["box", "box-b"]
+    a, b = (h[h["machine"] == m].drop(columns=["machine", "source"]) for m in ("box", "box-b"))
+    assert len(a) == len(b) == 4

@@ -114,3 +114,35 @@ def test_check_malformed_expect_file_exits_2(fake_registry, tmp_path):
 def test_check_groups_table_by_seed(fake_registry):
     result = runner.invoke(app, ["check", "--skip-slow"])
     assert XU_THESIS in result.output and BILICI in result.output
+
+
+def test_check_interrupted_or_lost_workers_keep_what_finished(monkeypatch, tmp_path):
+    from cnnbench.analysis.claims import run_claims
+    from cnnbench.analysis.claims._plan import PlanOutcome
+
+    claims = _fake_claims()[:2]
+    done = tuple(run_claims(claims[:1]))
+    for outcome, code, says in (
+        (PlanOutcome(done, ("fake.bad",), "interrupted (Ctrl-C)", True), 130,
+         "interrupted (Ctrl-C): kept 1 finished claims"),
+        (PlanOutcome(done, ("fake.bad",), "no worker of tcp://h:1 could run the remaining tasks"),
+         1, "could run the remaining tasks: kept 1 finished claims"),
+    ):  # fmt: skip
+        monkeypatch.setattr(check_cmd, "all_claims", lambda: claims)
+        monkeypatch.setattr(check_cmd, "run_checks", lambda c, o, outcome=outcome: outcome)
+        out = tmp_path / "out.json"
+        r = runner.invoke(app, ["check", "--workers", "2", "--json", str(out)])
+        assert r.exit_code == code, r.output
+        text = " ".join(r.output.split())
+        assert says in text and "1 missing: fake.bad" in text
+        assert [row["id"] for row in json.loads(out.read_text())] == ["fake.good"]
+
+
+def test_a_claims_file_runs_here_only(tmp_path):
+    from pathlib import Path
+
+    toml = Path(__file__).resolve().parents[2] / "docs/examples/claims.toml"
+    r = runner.invoke(app, ["check", "--claims", str(toml), "--workers", "2"])
+    assert r.exit_code == 2
+    text = " ".join(r.output.split())
+    assert "runs in this process only: workers look claims up in their own registry" in text

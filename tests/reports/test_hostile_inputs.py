@@ -152,6 +152,10 @@ FILE_OPTIONS = (
     FileOption("report --expect", _report("--expect"), "--expect", "expect", MISSING_FINE),
     FileOption("report --user-check", _report("--user-check"), "--user-check", "check",
                MISSING_FINE),
+    FileOption("merge --check", ("merge", "--check", "{f}", "--out", "out/m.json"), "--check",
+               "check"),
+    FileOption("merge --bench", ("merge", "--bench", "{f}", "--out", "out/m.jsonl"), "--bench",
+               "bench"),
     FileOption("gate check --baseline", ("gate", "check", "--baseline", "{f}"), "--baseline",
                "baseline"),
     FileOption("gate trials --baseline", ("gate", "trials", "--trials", "1", "--baseline", "{f}"),
@@ -209,7 +213,7 @@ def no_work(monkeypatch):
     def fail(*a, **k):
         raise AssertionError("the work started despite a bad input")
 
-    monkeypatch.setattr(cnnbench.reports.cli.check, "run_claims", fail)
+    monkeypatch.setattr(cnnbench.reports.cli.check, "run_checks", fail)
     monkeypatch.setattr(cnnbench.bench.sweep, "measure_ceilings", fail)
     monkeypatch.setattr(cnnbench.bench.gate_suite, "run_gate", fail)
     monkeypatch.setattr(cnnbench.bench.gate_aa, "build_baseline", fail)
@@ -294,6 +298,8 @@ OUTPUT_OPTIONS = (
     ("report --screenshot", ("report", "--check", "none.json", "--screenshot", "{f}"),
      "--screenshot"),
     ("gate check --json", ("gate", "check", "--json", "{f}"), "--json"),
+    ("merge --out", ("merge", "--check", str(ROOT / "tests/reports/fixtures/check.json"),
+                     "--out", "{f}"), "--out"),
     ("gate trials --json", ("gate", "trials", "--trials", "1", "--json", "{f}"), "--json"),
     ("gate baseline --out", ("gate", "baseline", "--out", "{f}"), "--out"),
     ("gate counts --json", ("gate", "counts", "--json", "{f}"), "--json"),
@@ -379,6 +385,14 @@ NUMERIC = (  # (command args, option, values that must be refused)
     (("network", "lenet5"), "--samples", ("0", "1", "257", "x", "nan")),
     (("network", "lenet5"), "--batch", ("0", "65", "-1", "1.5")),
     (("network", "lenet5"), "--budget", ("0", "0.5", "3601", "nan", "inf", "-1")),
+    (("check",), "--workers", ("0", "-1", "257", "9" * 40, "x")),
+    (("check",), "--scheduler", ("localhost:8786", "tcp://", "http://a:1", "tcp://a b:1")),
+    (("check", "--workers", "2"), "--scheduler", ("tcp://127.0.0.1:8786",)),
+    (("check",), "--shard", ("0/3", "4/3", "1/0", "x", "1/1001")),
+    (("bench", "--list"), "--workers", ("2", "0")),
+    (("bench", "--list"), "--shard", ("2/1", "")),
+    (("bench", "--list"), "--scheduler", ("8786",)),
+    (("check", "--claims", str(ROOT / "docs/examples/claims.toml")), "--workers", ("2",)),
 )
 NUMERIC_CASES = [pytest.param(cmd, opt, v, id=f"{cmd[0]} {opt}={v[:12]}")
                  for cmd, opt, values in NUMERIC for v in values]  # fmt: skip

@@ -60,3 +60,20 @@ def test_fixture_report_in_browser(browser_ok, tmp_path):
     assert {"verdicts", "demo", "league"} <= set(seen.sections)
     assert seen.sort_works is True  # every column of the league table, both directions
     assert shot.stat().st_size > 10_000
+
+
+def test_across_machines_section_in_browser(browser_ok, tmp_path):
+    from cnnbench.bench.loaders_bench import load_bench_results
+    from cnnbench.reports.machines_section import machines_section
+
+    records = [r for name in ("bench-ci-2core.jsonl", "bench-second-machine.jsonl")
+               for r in load_bench_results(FIXTURES / name).records]  # fmt: skip
+    html = render_html(load_check_rows(FIXTURES / "check.json"),
+                       [machines_section(records, "merged.jsonl")], generated="t")  # fmt: skip
+    page = tmp_path / "report.html"
+    page.write_text(html)
+    seen = inspect_page(page.as_uri())
+    assert seen.console_errors == () and seen.failed_requests == ()
+    assert seen.images == 1 and seen.broken_images == ()
+    assert "machines" in seen.sections
+    assert "second-machine" in html and "of its limit" in html

@@ -27,7 +27,8 @@ def _lock() -> dict[str, str]:
 
 def test_lock_pins_every_declared_dependency_but_torch():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    extras = project["optional-dependencies"]  # dev, and cluster (Dask)
+    declared = [*project["dependencies"], *(d for group in extras.values() for d in group)]
     names = {_norm(re.split(r"[<>=!~\[; ]", d, maxsplit=1)[0]) for d in declared}
     pins = _lock()
     assert "torch" not in pins  # the Makefile installs TORCH_SPEC or keeps a CUDA torch

@@ -255,7 +255,7 @@ def test_cli_refuses_before_anything_runs_or_is_written(tmp_path, monkeypatch):
     def fail(*a, **k):
         raise AssertionError("a claim ran")
 
-    monkeypatch.setattr(check_cli, "run_claims", fail)
+    monkeypatch.setattr(check_cli, "run_checks", fail)  # every way claims run
     path = tmp_path / "c.toml"
     path.write_text('[[claim]]\nkind = "value"\nexpr = "1"\nvalue = 1\n' + HEAD
                     + '[[claim]]\nkind = "value"\nexpr = "1"\n' + HEAD.replace("c1", "c2"))
