@@ -187,7 +187,9 @@ def test_asv_timer_reports_one_call_not_the_inner_loop(cls):
     t0, w0 = cls.timer(), time.perf_counter()
     fn(*args)
     t1, w1 = cls.timer(), time.perf_counter()
-    # two clocks read microseconds apart around a >= 1 ms call
-    assert (t1 - t0) * inner == pytest.approx(w1 - w0, rel=1e-2)
+    # two clocks read around a >= 1 ms call: reporting the inner loop would be off by a
+    # factor inner (>= 2 where it matters); 10% absorbs a preemption between the two reads
+    # (CI saw 4.011 vs 3.962 ms, 1.2%, at rel=1e-2)
+    assert (t1 - t0) * inner == pytest.approx(w1 - w0, rel=0.1)
     if cls is bench_activations.TimeActivation:
         assert inner > 1  # 1M-element relu takes well under 1 ms: the loop is needed
