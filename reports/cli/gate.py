@@ -62,7 +62,8 @@ InjectOpt = Annotated[
 OnlyOpt = Annotated[list[str] | None, typer.Option("--only", help="Gate only this workload.")]
 
 
-def _parse_inject(items: list[str] | None) -> dict[str, float]:
+def _parse_inject(items: list[str] | None, names: tuple[str, ...] = GATE_NAMES) -> dict[str, float]:
+    """``--inject NAME=FRACTION`` items as {name: fraction}, NAME one of ``names``."""
     out = {}
     for item in items or []:
         name, sep, frac = item.partition("=")
@@ -70,10 +71,10 @@ def _parse_inject(items: list[str] | None) -> dict[str, float]:
             value = float(frac)
         except ValueError:
             value = -1.0
-        if not sep or name not in GATE_NAMES or not 0 < value <= 4:
+        if not sep or name not in names or not 0 < value <= 4:
             raise usage_error(
                 f"`--inject`={item!r} must be NAME=FRACTION with FRACTION in (0, 4] and NAME one "
-                f"of {', '.join(GATE_NAMES)}"
+                f"of {', '.join(names)}"
             )
         out[name] = value
     return out

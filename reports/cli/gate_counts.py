@@ -25,29 +25,12 @@ from cnnbench.reports.cli._app import (
     usage_error,
     within,
 )
-from cnnbench.reports.cli.gate import InjectOpt, OnlyOpt, _output, gate_app
+from cnnbench.reports.cli.gate import InjectOpt, OnlyOpt, _output, _parse_inject, gate_app
 from rich.table import Table
 
 MAX_RUNS = 10  # baseline trials, fresh builds in one valgrind process
 IF_MISSING = ("fail", "measure")
 FN_WIDTH = 90  # characters of a C++ function name shown
-
-
-def _parse_inject(items: list[str] | None) -> dict[str, float]:
-    out = {}
-    for item in items or []:
-        name, sep, frac = item.partition("=")
-        try:
-            value = float(frac)
-        except ValueError:
-            value = -1.0
-        if not sep or name not in COUNT_NAMES or not 0 < value <= 4:
-            raise usage_error(
-                f"`--inject`={item!r} must be NAME=FRACTION with FRACTION in (0, 4] and NAME one "
-                f"of {', '.join(COUNT_NAMES)}"
-            )
-        out[name] = value
-    return out
 
 
 def _names(only: list[str] | None) -> list[str]:
@@ -165,7 +148,7 @@ def gate_counts(
     """
     from cnnbench.analysis._validation import ParameterError
 
-    injected = _parse_inject(inject)
+    injected = _parse_inject(inject, COUNT_NAMES)
     if if_missing not in IF_MISSING:
         raise usage_error(f"`--if-missing`={if_missing!r} must be one of {', '.join(IF_MISSING)}")
     try:
@@ -232,7 +215,7 @@ def counts_trials(trials: int, only: list[str] | None, inject: list[str] | None,
     count says whether the gate catches it, the plain counts of the others in
     the same trial whether anything else would be flagged beside it.
     """
-    injected = _parse_inject(inject)
+    injected = _parse_inject(inject, COUNT_NAMES)
     if inject_each is not None and (injected or not 0 < inject_each <= 4):
         raise usage_error(f"`--inject-each`={inject_each!r} must be in (0, 4] and not combined "
                           "with --inject")  # fmt: skip
