@@ -26,6 +26,28 @@ def pytest_runtest_makereport(item, call):
                         "run the GPU code gets, so they must run (install the dev extra)")
 
 
+_GPU_PATH: dict[str, str] = {}  # nodeid -> outcome, as the controlling process sees it
+
+
+def pytest_runtest_logreport(report):
+    if "gpu_path" in report.keywords and (report.when == "call" or report.outcome != "passed"):
+        _GPU_PATH[report.nodeid] = report.outcome  # a setup failure or skip is final
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Each gpu_path test by name with its outcome, so a CI log shows the GPU code ran
+    on CPU (passed, not skipped) without a second, verbose pytest pass."""
+    if not _GPU_PATH:
+        return
+    tr = terminalreporter
+    counts = {o: sum(v == o for v in _GPU_PATH.values()) for o in set(_GPU_PATH.values())}
+    tr.section("gpu_path tests: the GPU code run on CPU (Triton interpreter, Inductor, "
+               "fake CUDA clock)")
+    for nodeid, outcome in sorted(_GPU_PATH.items()):
+        tr.write_line(f"{outcome.upper():7} {nodeid}")
+    tr.write_line(", ".join(f"{n} {o}" for o, n in sorted(counts.items())))
+
+
 def pytest_collection_modifyitems(config, items):
     if _has_cuda():
         return

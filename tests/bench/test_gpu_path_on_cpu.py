@@ -1,5 +1,6 @@
 """The GPU code paths run on CPU: Triton kernels under the interpreter, Inductor's C++
-backend. Marked ``gpu_path``: `make test` runs them verbosely and a skip fails them."""
+backend. Marked ``gpu_path``: `make test` lists each with its outcome, and a skip
+fails them."""
 
 from __future__ import annotations
 
