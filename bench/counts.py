@@ -1,9 +1,10 @@
 """Instruction counts under valgrind's callgrind: run the statements, read the dumps.
 
 Counts of executed instructions do not depend on what else the machine is
-doing, so a gate on them needs no noise model beyond the few instructions in
-10^4 by which repeats differ (PyTorch's ``benchmarks/instruction_counts`` gate
-relies on the same). The mechanism is ``torch.utils.benchmark.Timer.collect_callgrind``'s:
+doing, so a gate on them needs no noise model beyond the up to 5 in 10^3 by
+which repeats and processes differ (the allocators' share of a call: see
+:mod:`cnnbench.bench.counts_gate`; PyTorch's ``benchmarks/instruction_counts``
+gate relies on the same). The mechanism is ``torch.utils.benchmark.Timer.collect_callgrind``'s:
 a Python process under ``valgrind --tool=callgrind --collect-atstart=no``
 toggling collection around ``number`` calls with torch's client requests, one
 dump per repeat, each read by ``callgrind_annotate``. Timer starts one process
@@ -198,14 +199,18 @@ def count(
     trials: Sequence[dict[str, float]] = ({},),
     *,
     processes: int = 1,
+    concurrent: int | None = None,
     number: int = NUMBER,
     repeats: int = REPEATS,
     dropped: int = 1,
     progress: Callable[[str], None] = lambda _: None,
 ) -> CountRun:
     """Count ``names`` once per trial (each trial's dict injects extra work by name),
-    the trials spread over ``processes`` valgrind processes (one each, at most)."""
+    the trials spread over ``processes`` valgrind processes (one each, at most), of
+    which ``concurrent`` (default: the CPUs) run at once: counts do not depend on
+    what else the machine runs, so only the wall time does."""
     import time
+    from concurrent.futures import ThreadPoolExecutor
 
     if missing_tools():
         raise CountsError("missing on PATH: " + ", ".join(missing_tools()) +
@@ -214,14 +219,23 @@ def count(
     trials = list(trials)
     processes = max(1, min(processes, len(trials)))
     chunks = [list(range(len(trials)))[i::processes] for i in range(processes)]
+    progress(f"{len(chunks)} valgrind process(es), {len(trials)} trial(s) of "
+             f"{len(names)} statements")  # fmt: skip
+
+    def one(p: int) -> tuple[list[StatementCounts], dict]:
+        got, seen = _one_process(names, [trials[t] for t in chunks[p]], number, repeats,
+                                 dropped)  # fmt: skip
+        progress(f"valgrind process {p + 1}/{len(chunks)} done ({len(chunks[p])} trial(s))")
+        return got, seen
+
+    workers = max(1, min(concurrent or os.cpu_count() or 1, len(chunks)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done = list(pool.map(one, range(len(chunks))))
     statements: list[StatementCounts] = []
-    seen: dict = {}
-    for p, chunk in enumerate(chunks):
-        progress(f"valgrind process {p + 1}/{len(chunks)}: {len(chunk)} trial(s) x "
-                 f"{len(names)} statements")  # fmt: skip
-        got, seen = _one_process(names, [trials[t] for t in chunk], number, repeats, dropped)
+    for chunk, (got, _) in zip(chunks, done, strict=True):
         statements += [StatementCounts(s.name, chunk[s.trial], s.per_call, s.functions)
                        for s in got]  # fmt: skip
+    seen = dict(done[-1][1])  # what the counting processes saw (the same machine)
     statements.sort(key=lambda s: (s.trial, list(names).index(s.name)))
     seen["valgrind"] = valgrind_version()
     return CountRun(tuple(statements), seen, time.perf_counter() - start)

@@ -24,7 +24,11 @@ NUMBER = 1
 REPEATS = 3
 DROPPED = 1
 WARMUP_CALLS = 1  # per statement and trial, before its first repeat, not collected
-FIRST_USE_CALLS = 5  # of every statement once per process, before the first trial
+# Calls of every statement once per process, before the first trial: past CPython 3.11's
+# quickening (a code object is specialised on its 8th call: with 5 here the 8th call of
+# regularized_relu.fused's Python frames fell in the first trial's second repeat, +2%)
+# and the first adaptive re-specialisations.
+FIRST_USE_CALLS = 20
 THREADS = 1  # at 2 threads OpenMP's spin-waits make counts spread ~3%
 # Decision: a workload regresses when its count per call rose by more than its
 # tolerance, max(MIN_REL_TOL, K_SPREAD x the relative spread (range / median) of

@@ -7,6 +7,7 @@ fingerprint (unless ``--if-missing measure``), or the usage is bad.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -28,7 +29,7 @@ from cnnbench.reports.cli._app import (
 from cnnbench.reports.cli.gate import InjectOpt, OnlyOpt, _output, _parse_inject, gate_app
 from rich.table import Table
 
-MAX_RUNS = 10  # baseline trials, fresh builds in one valgrind process
+MAX_RUNS = 10  # baseline trials, one valgrind process each
 IF_MISSING = ("fail", "measure")
 FN_WIDTH = 90  # characters of a C++ function name shown
 
@@ -54,13 +55,13 @@ def _progress(s: str) -> None:
     err_console.print(f"  {s}")
 
 
-def _count(names, trials):
+def _count(names, trials, processes: int = 1):
     """:func:`cnnbench.bench.counts.count`, a failed valgrind process being exit 2 (the
     environment, not a regression: exit 1 means only that a count rose)."""
     from cnnbench.bench.counts import CountsError, count
 
     try:
-        return count(names, trials, progress=_progress)
+        return count(names, trials, processes=processes, progress=_progress)
     except CountsError as exc:
         raise usage_error(f"counting failed: {exc}") from None
 
@@ -70,7 +71,9 @@ def _make_baseline(path: Path, runs: int, why: str = ""):
 
     command = "cnnbench gate counts " + shlex.join(sys.argv[3:]) if len(sys.argv) > 3 else (
         "cnnbench gate counts --update-baseline")  # fmt: skip
-    run = _count(COUNT_NAMES, [{}] * runs)
+    # One valgrind process per run: the spread then holds what differs between
+    # processes (the heap's history before the count) as well as within one.
+    run = _count(COUNT_NAMES, [{}] * runs, processes=runs)
     base = baseline_from_runs(run, command)
     base.save(path)
     t = Table(title=f"count baseline written to {path}{why}", title_justify="left")
@@ -79,7 +82,7 @@ def _make_baseline(path: Path, runs: int, why: str = ""):
     for e in base.entries:
         t.add_row(e.name, f"{e.center:,.0f}", f"{e.spread:.2e}", f"+{e.tolerance:.2%}")
     console.print(t)
-    console.print(f"{runs} trial(s) in one valgrind process, {run.seconds:.0f} s")
+    console.print(f"{runs} trial(s), one valgrind process each, {run.seconds:.0f} s")
     return base
 
 
@@ -137,7 +140,7 @@ def gate_counts(
         "--update-baseline", help="Count --runs times and write the baseline instead of "
         "gating.")] = False,
     runs: Annotated[int, typer.Option("--runs", help="Baseline trials (fresh builds of every "
-                                      "statement) in one valgrind process (1-10).")] = 3,
+                                      "statement), one valgrind process each (1-10).")] = 3,
     if_missing: IfMissingOpt = "fail",
 ) -> None:
     """Gate instruction counts (valgrind) against the baseline; exit 1 when one rose.
@@ -152,8 +155,8 @@ def gate_counts(
     if if_missing not in IF_MISSING:
         raise usage_error(f"`--if-missing`={if_missing!r} must be one of {', '.join(IF_MISSING)}")
     try:
-        within("--runs", runs, 1, MAX_RUNS, "trials of every statement in one valgrind "
-               "process; 3 show the spread")  # fmt: skip
+        within("--runs", runs, 1, MAX_RUNS, "trials of every statement, one valgrind "
+               "process each; 3 show the spread")  # fmt: skip
     except ParameterError as exc:
         raise parameter_error(exc) from None
     _output("--json", json_out)
@@ -208,7 +211,7 @@ def _report(verdicts: list, title: str) -> None:
 
 def counts_trials(trials: int, only: list[str] | None, inject: list[str] | None,
                   baseline: Path, json_out: Path | None, inject_each: float | None = None) -> None:
-    """``gate trials --counts``: ``trials`` count runs in one valgrind process.
+    """``gate trials --counts``: ``trials`` count runs, over one valgrind process per CPU.
 
     With ``inject_each`` F, each trial counts every statement plain and every
     statement with F more work, each built on its own: statement j's injected
@@ -229,7 +232,7 @@ def counts_trials(trials: int, only: list[str] | None, inject: list[str] | None,
     plan = [injected] * trials
     if inject_each is not None:
         plan = [d for _ in range(trials) for d in ({}, dict.fromkeys(names, inject_each))]
-    run = _count(names, plan)
+    run = _count(names, plan, processes=os.cpu_count() or 1)
     by_trial = [[decide(base.entry(s.name), s) for s in run.statements if s.trial == i]
                 for i in range(len(plan))]  # fmt: skip
     if inject_each is not None:
@@ -241,7 +244,7 @@ def counts_trials(trials: int, only: list[str] | None, inject: list[str] | None,
 
 
 def _report_trials(names, by_trial, trials, injected, seconds) -> None:
-    t = Table(title=f"{trials} count trials in one valgrind process, "
+    t = Table(title=f"{trials} count trials, "
               f"inject={injected or 'none (A/A)'}", title_justify="left")  # fmt: skip
     for col in ("statement", "median change", "min change", "max change", "flagged"):
         t.add_column(col)

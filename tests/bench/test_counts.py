@@ -155,10 +155,37 @@ def test_count_gate_usage_errors_exit_2(args, message):
 def test_counting_twice_gives_the_same_counts():
     from cnnbench.bench.counts import count
 
-    run = count(["relu.out"], [{}, {}, {"relu.out": 0.05}])
+    run = count(["relu.out"], [{}, {}, {"relu.out": 0.05}], processes=2)  # 0 and 2 share one
     a, b, c = (s.median for s in run.statements)
-    assert abs(a - b) / a < MIN_REL_TOL / 10
+    assert abs(a - b) / a < MIN_REL_TOL / 10  # across two processes
     assert 1.03 < c / a < 1.06  # 5% more elements: a little under 5% more instructions
+
+
+def test_trials_spread_over_processes_come_back_in_trial_order(monkeypatch):
+    """Each trial is counted by exactly one process, several run at once, and the
+    statements come back numbered by the caller's trial (not the process's)."""
+    import threading
+
+    import cnnbench.bench.counts as counts
+
+    calls, lock = [], threading.Lock()
+
+    def fake(names, trials, number, repeats, dropped):
+        with lock:
+            calls.append([t.get("tag") for t in trials])
+        got = [StatementCounts(n, i, (float(t["tag"]),), {}) for i, t in enumerate(trials)
+               for n in names]  # fmt: skip
+        return got, {"cpu_capability": "AVX2"}
+
+    monkeypatch.setattr(counts, "_one_process", fake)
+    monkeypatch.setattr(counts, "missing_tools", lambda: [])
+    plan = [{"tag": k} for k in range(7)]
+    run = counts.count(["a", "b"], plan, processes=3, concurrent=2)
+    assert sorted(t for c in calls for t in c) == list(range(7))  # each trial once
+    assert len(calls) == 3
+    assert [(s.trial, s.name) for s in run.statements] == [
+        (k, n) for k in range(7) for n in ("a", "b")]  # fmt: skip
+    assert all(s.per_call == (float(s.trial),) for s in run.statements)
 
 
 def _fake_count(monkeypatch, capability="AVX2", error=None):
