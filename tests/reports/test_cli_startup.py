@@ -108,12 +108,22 @@ def _cnnbench() -> Path:
     return Path(sys.executable).with_name("cnnbench")
 
 
+def _sigint_as_a_terminal_gives_it() -> None:
+    """In the child before exec: SIGINT handled by default and not blocked, as an
+    interactive shell starts a command. A child inherits an ignored or blocked SIGINT
+    from whatever started pytest (a background job of a non-interactive shell ignores
+    it), and then no Ctrl-C reaches cnnbench: one CI run read exit 0 here that way."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+
+
 @pytest.mark.parametrize("after_s", [0.3, 2.0], ids=["during-imports", "inside-the-command"])
 def test_ctrl_c_at_start_up_exits_130_without_a_traceback(after_s):
     # train imports torch and sklearn (seconds) before it starts training
     proc = subprocess.Popen([str(_cnnbench()), "train", "--activations", "relu", "--seeds", "1",
                              "--epochs", "200", "--depth", "2"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_sigint_as_a_terminal_gives_it)  # fmt: skip
     time.sleep(after_s)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
