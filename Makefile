@@ -30,6 +30,7 @@ STAMP := $(VENV)/.cnnbench-installed
 OUT ?= reports/out
 
 .PHONY: report test test-slow lint venv lock expect verdicts clean browser valgrind gate gate-counts \
+	asv-smoke \
 	gpu-check asv-machine history
 
 venv: $(STAMP)
@@ -94,7 +95,10 @@ asv-machine: $(STAMP)
 
 # pytest-xdist workers for `make test` (the CI machine has 2 cores; 1 turns xdist off).
 TEST_WORKERS ?= 2
-# The smoke run times every benchmark once in the dev venv and saves nothing (--dry-run).
+# The asv smoke run times benchmarks once in the dev venv and saves nothing (--dry-run):
+# in `make test` one method of each class (ASV_SMOKE, ~45 s; every body is also run by
+# tests/bench/test_asv_suite.py), every benchmark with ASV_SMOKE=. (~3.5 min: CI does).
+ASV_SMOKE ?= time_forward|time_convert
 # The gpu_path tests (the GPU code run on CPU: Triton's interpreter, Inductor's C++
 # backend, the CUDA harness on a fake clock) are listed one per line with their outcome
 # at the end of pytest's output (tests/conftest.py); without CUDA a skip among them is
@@ -103,7 +107,11 @@ test: $(STAMP) browser asv-machine
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --doctest-modules -m "not slow" tests
 	$(BIN)/asv check -E existing
-	$(BIN)/asv run -E existing --quick --dry-run --show-stderr
+	$(BIN)/asv run -E existing --quick --dry-run --show-stderr -b '$(ASV_SMOKE)'
+
+# Every asv benchmark once (CI runs it after `make test`).
+asv-smoke: $(STAMP) asv-machine
+	$(BIN)/asv run -E existing --quick --dry-run --show-stderr -b '$(ASV_SMOKE)'
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
