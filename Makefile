@@ -97,7 +97,7 @@ asv-machine: $(STAMP)
 TEST_WORKERS ?= 2
 # The asv smoke run times benchmarks once in the dev venv and saves nothing (--dry-run):
 # in `make test` one method of each class (ASV_SMOKE, ~45 s; every body is also run by
-# tests/bench/test_asv_suite.py), every benchmark with ASV_SMOKE=. (~3.5 min: CI does).
+# tests/bench/test_asv_suite.py), every benchmark with ASV_SMOKE=. (~3 min: CI does).
 ASV_SMOKE ?= time_forward|time_convert
 # The gpu_path tests (the GPU code run on CPU: Triton's interpreter, Inductor's C++
 # backend, the CUDA harness on a fake clock) are listed one per line with their outcome
@@ -109,7 +109,7 @@ test: $(STAMP) browser asv-machine
 	$(BIN)/asv check -E existing
 	$(BIN)/asv run -E existing --quick --dry-run --show-stderr -b '$(ASV_SMOKE)'
 
-# Every asv benchmark once (CI runs it after `make test`).
+# The asv smoke run alone; CI runs `make asv-smoke ASV_SMOKE=.` (every benchmark once).
 asv-smoke: $(STAMP) asv-machine
 	$(BIN)/asv run -E existing --quick --dry-run --show-stderr -b '$(ASV_SMOKE)'
 
