@@ -122,12 +122,14 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "could not install chromium: browser tests will skip (and fail under CI=true)"; }
 
-# Debian's valgrind for the instruction-count gate (`cnnbench gate counts`), as for chromium.
+# Debian's valgrind for the instruction-count gate (`cnnbench gate counts`), as for chromium,
+# and a C compiler for its fixed entropy stream (bench/fixed_entropy.c; without one the
+# gate still runs, and says its counts may differ between processes).
 valgrind:
-	@{ command -v valgrind && command -v callgrind_annotate; } >/dev/null 2>&1 || { \
-	  echo "installing Debian's valgrind for the instruction-count gate"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null) \
-	  || echo "could not install valgrind: \`cnnbench gate counts\` will exit 2"; }
+	@{ command -v valgrind && command -v callgrind_annotate && command -v cc; } >/dev/null 2>&1 || { \
+	  echo "installing Debian's valgrind and gcc for the instruction-count gate"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind gcc >/dev/null) \
+	  || echo "could not install valgrind or gcc: \`cnnbench gate counts\` will exit 2 without valgrind"; }
 
 # The instruction-count gate against bench/gate_counts_baseline.json (~3 min on 2 cores:
 # one valgrind process). Exit 1: a count rose; exit 2: no valgrind, or no baseline for

@@ -2,16 +2,24 @@
 
 Counts of executed instructions do not depend on what else the machine is
 doing, so a gate on them needs no noise model beyond the up to 5 in 10^3 by
-which repeats and processes differ (the allocators' share of a call: see
-:mod:`cnnbench.bench.counts_gate`; PyTorch's ``benchmarks/instruction_counts``
-gate relies on the same). The mechanism is ``torch.utils.benchmark.Timer.collect_callgrind``'s:
-a Python process under ``valgrind --tool=callgrind --collect-atstart=no``
-toggling collection around ``number`` calls with torch's client requests, one
-dump per repeat, each read by ``callgrind_annotate``. Timer starts one process
-per statement and pays ``import torch`` under full instrumentation (~80-110 s)
-every time; :mod:`cnnbench.bench.counts_child` counts every statement in one
-process and instruments only after the import, so the whole gate costs about
-what one Timer statement would.
+which the repeats within one process differ (the allocators' share of a call:
+see :mod:`cnnbench.bench.counts_gate`; PyTorch's ``benchmarks/instruction_counts``
+gate relies on the same). The mechanism is
+``torch.utils.benchmark.Timer.collect_callgrind``'s: a Python process under
+``valgrind --tool=callgrind --collect-atstart=no`` toggling collection around
+``number`` calls with torch's client requests, one dump per repeat, each read
+by ``callgrind_annotate``. Timer starts one process per statement and pays
+``import torch`` under full instrumentation (~80-110 s) every time;
+:mod:`cnnbench.bench.counts_child` counts every statement in one process and
+instruments only after the import, so the whole gate costs about what one Timer
+statement would.
+
+The counting process gets a fixed entropy stream (``fixed_entropy.c``, compiled
+here with ``$CC`` or ``cc`` and loaded with ``LD_PRELOAD``): the ``Random()``
+instances CPython seeds from ``getrandom`` while torch is imported otherwise draw
+a different state in every process, the heap's history then differs, and so
+does the allocators' share of each count (by up to 4e-3). With the stream fixed,
+two processes count exactly the same instructions.
 
 Blind spots (the timing gate covers them): a slowdown that adds no instructions
 (memory traffic, cache misses, page faults, contention), and code paths
@@ -22,9 +30,11 @@ never counted. oneDNN's JIT code is counted but unnamed (``???``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -49,6 +59,7 @@ TRIAL_TIMEOUT_S = 240
 _TOTAL = re.compile(r"^\s*([0-9,]+)\s+\(?.*PROGRAM TOTALS")
 _FUNCTION = re.compile(r"^\s*([0-9,]+)\s+(\S.*)$")
 _UNNAMED = "??? (unnamed code, e.g. JIT kernels)"
+ENTROPY_SOURCE = Path(__file__).with_name("fixed_entropy.c")
 
 
 class CountsError(RuntimeError):
@@ -61,6 +72,64 @@ def tool_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.update(PYTHONHASHSEED="0", OMP_NUM_THREADS=str(THREADS), MKL_NUM_THREADS=str(THREADS))
+    return env
+
+
+def shim_folder() -> Path:
+    """Where the compiled stream is kept: ``$XDG_CACHE_HOME/cnnbench`` (``~/.cache``).
+
+    A fixed place, not a fresh temporary folder: the library's path is part of the
+    counting process's start (``LD_PRELOAD``): two runs with the library in
+    folders of different names read regularized_relu.eager 280,417 and 279,902.
+    """
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(cache) / "cnnbench"
+
+
+def build_entropy_shim(folder: Path | None = None) -> tuple[Path | None, str]:
+    """``fixed_entropy.c`` compiled into ``folder`` (default :func:`shim_folder`), once
+    per source and compiler: (the library, "") or (None, why not).
+
+    ``$CC`` (default ``cc``) builds it; without a compiler the counts are still
+    taken, with the system's entropy, and differ between processes by up to 4e-3.
+    """
+    cc = shlex.split(os.environ.get("CC", "")) or ["cc"]
+    folder = folder or shim_folder()
+    source = ENTROPY_SOURCE.read_bytes()
+    digest = hashlib.sha256(source + shlex.join(cc).encode()).hexdigest()[:12]
+    lib = folder / f"fixed_entropy-{digest}.so"
+    if lib.exists():
+        return lib, ""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        part = Path(tempfile.mkstemp(dir=folder, suffix=".so.part")[1])
+        cmd = [*cc, "-O2", "-shared", "-fPIC", "-o", str(part), str(ENTROPY_SOURCE)]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, f"could not compile {ENTROPY_SOURCE.name} with {shlex.join(cc)}: {exc}"
+    if done.returncode:
+        part.unlink(missing_ok=True)
+        return None, (f"{shlex.join(cmd)} exited {done.returncode}: "
+                      f"{done.stderr.strip()[-300:]}")  # fmt: skip
+    os.replace(part, lib)  # atomic: a concurrent run sees the whole library or none
+    return lib, ""
+
+
+# What the counting process inherits from the caller's environment; the rest is fixed.
+# Every variable is an allocation while Python starts (os.environ), so a shell's extras
+# (CI=true, TERM, ...) would otherwise shift the heap and with it the counts.
+INHERITED = ("PATH", "HOME", "TMPDIR", "LD_LIBRARY_PATH", "VALGRIND_LIB")
+
+
+def child_env(preload: Path | None) -> dict[str, str]:
+    """The counting process's environment: :func:`tool_env`'s settings and the fixed
+    entropy stream preloaded (when there is one), nothing else from the caller's."""
+    tools = tool_env()
+    env = {k: tools[k] for k in INHERITED if k in tools}
+    env.update(PYTHONHASHSEED=tools["PYTHONHASHSEED"], OMP_NUM_THREADS=str(THREADS),
+               MKL_NUM_THREADS=str(THREADS), LC_ALL="C.UTF-8")  # fmt: skip
+    if preload is not None:
+        env["LD_PRELOAD"] = str(preload)
     return env
 
 
@@ -154,7 +223,8 @@ def _annotate(path: Path) -> tuple[int, dict[str, int]]:
 
 
 def _one_process(names: Sequence[str], trials: Sequence[dict[str, float]], number: int,
-                 repeats: int, dropped: int) -> tuple[list[StatementCounts], dict]:  # fmt: skip
+                 repeats: int, dropped: int,
+                 preload: Path | None = None) -> tuple[list[StatementCounts], dict]:  # fmt: skip
     work = Path(tempfile.mkdtemp(prefix="cnnbench-counts-"))
     try:
         plan = work / "plan.json"
@@ -168,8 +238,8 @@ def _one_process(names: Sequence[str], trials: Sequence[dict[str, float]], numbe
                "cnnbench.bench.counts_child", str(plan)]  # fmt: skip
         limit = PROCESS_TIMEOUT_S + TRIAL_TIMEOUT_S * len(trials)
         try:
-            done = subprocess.run(cmd, capture_output=True, text=True, env=tool_env(),
-                                  timeout=limit)  # fmt: skip
+            done = subprocess.run(cmd, capture_output=True, text=True,
+                                  env=child_env(preload), timeout=limit)  # fmt: skip
         except subprocess.TimeoutExpired:
             raise CountsError(f"the counting process ran past {limit} s") from None
         manifest = Path(str(plan) + ".done.json")
@@ -216,6 +286,10 @@ def count(
         raise CountsError("missing on PATH: " + ", ".join(missing_tools()) +
                           " (Debian's valgrind package; `make valgrind` installs it)")  # fmt: skip
     start = time.perf_counter()
+    preload, why = build_entropy_shim()
+    if preload is None:
+        progress(f"WARNING: system entropy, counts may differ between processes by up to "
+                 f"4e-3 ({why})")  # fmt: skip
     trials = list(trials)
     processes = max(1, min(processes, len(trials)))
     chunks = [list(range(len(trials)))[i::processes] for i in range(processes)]
@@ -224,7 +298,7 @@ def count(
 
     def one(p: int) -> tuple[list[StatementCounts], dict]:
         got, seen = _one_process(names, [trials[t] for t in chunks[p]], number, repeats,
-                                 dropped)  # fmt: skip
+                                 dropped, preload)  # fmt: skip
         progress(f"valgrind process {p + 1}/{len(chunks)} done ({len(chunks[p])} trial(s))")
         return got, seen
 
@@ -238,4 +312,9 @@ def count(
     seen = dict(done[-1][1])  # what the counting processes saw (the same machine)
     statements.sort(key=lambda s: (s.trial, list(names).index(s.name)))
     seen["valgrind"] = valgrind_version()
+    if preload is None:
+        seen["entropy"] = f"system ({why})"
+    elif seen.get("entropy") != "fixed":
+        progress("WARNING: the counting process did not load the fixed entropy stream: "
+                 "counts may differ between processes by up to 4e-3")  # fmt: skip
     return CountRun(tuple(statements), seen, time.perf_counter() - start)

@@ -8,7 +8,8 @@ is imported, and brackets each repeat of ``number`` calls with torch's own
 callgrind client requests (``torch._C._valgrind_toggle``, as
 ``torch.utils.benchmark.Timer.collect_callgrind`` does), each repeat dumped to
 its own numbered file. It writes ``PLAN.done.json``: what each dump holds, and
-what the process saw (torch's CPU capability under valgrind, versions).
+what the process saw (torch's CPU capability under valgrind, versions, whether
+its entropy was the fixed stream of ``fixed_entropy.c``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ import platform
 import subprocess
 import sys
 from pathlib import Path
+
+
+def _entropy() -> str:
+    """"fixed" when ``fixed_entropy.c``'s stream is preloaded, else "system"."""
+    import ctypes
+
+    return "fixed" if hasattr(ctypes.CDLL(None), "cnnbench_fixed_entropy") else "system"
 
 
 def main(plan_path: str) -> int:
@@ -67,6 +75,7 @@ def main(plan_path: str) -> int:
         "machine": platform.machine(),
         "glibc": "-".join(platform.libc_ver()),
         "threads": torch.get_num_threads(),
+        "entropy": _entropy(),  # looked up after counting: nothing here disturbs the heap before
     }
     Path(plan_path + ".done.json").write_text(json.dumps({"dumps": dumps, "seen": seen}))
     return 0

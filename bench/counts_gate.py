@@ -6,14 +6,15 @@ the top functions of one trial. Its tolerance is
 ``max(MIN_REL_TOL, K_SPREAD x spread)`` with ``spread`` the relative range of
 those values (1e-5 to 4e-3 here), so the 1% floor decides.
 
-Counts are not bit-identical from one process to the next. Everything that
-differs lies in the allocators (glibc's ``malloc.c``, CPython's
-``obmalloc.c``) and in code whose path depends on object addresses (CPython's
-type-attribute cache, ``memcmp`` near a page end): the heap's history before
-the count differs between processes, even natively with ASLR off and a fixed
-hash seed (the brk heap's top differs by a page during ``import torch``). Two
-processes agreed exactly on 47-50 of 60 statement repeats outside the
-allocators, and to within 4e-3 in all of them. A statement whose
+Two processes count exactly the same instructions, because the counting
+process draws a fixed entropy stream (:mod:`cnnbench.bench.counts`). Without it
+they did not: CPython seeds several ``Random()`` instances from ``getrandom``
+while torch is imported, the heap's history then differs, and with it the
+allocators' share of a call (glibc's ``malloc.c``, CPython's ``obmalloc.c``) and
+code whose path depends on object addresses (CPython's type-attribute cache):
+up to 4e-3 between processes. The repeats within one process still differ by
+up to 5e-3 (the heap moves on between them), and the tolerance covers that.
+A statement whose
 count rose by more than its tolerance is a regression (no re-run: the count
 would repeat to within that spread); one that fell by more is an improvement (accept it with
 ``--update-baseline``). A regression names the functions whose counts changed
@@ -94,6 +95,7 @@ class CountsBaseline:
     created: str
     number: int = NUMBER
     repeats: int = REPEATS
+    entropy: str = "unknown"  # "fixed": counted with fixed_entropy.c's stream (reproducible)
 
     def entry(self, name: str) -> CountsEntry:
         for e in self.entries:
@@ -104,7 +106,7 @@ class CountsBaseline:
     def to_json(self) -> dict:
         return {"schema": COUNTS_SCHEMA, "command": self.command, "created": self.created,
                 "fingerprint": self.fingerprint, "number": self.number,
-                "repeats": self.repeats,
+                "repeats": self.repeats, "entropy": self.entropy,
                 "entries": [e.to_json() for e in self.entries]}  # fmt: skip
 
     @classmethod
@@ -112,7 +114,7 @@ class CountsBaseline:
         entries = tuple(CountsEntry(e["name"], tuple(tuple(r) for r in e["runs"]),
                                     dict(e["functions"])) for e in d["entries"])  # fmt: skip
         return cls(entries, d["fingerprint"], d["command"], d["created"], d["number"],
-                   d["repeats"])  # fmt: skip
+                   d["repeats"], d.get("entropy", "unknown"))  # fmt: skip
 
     def save(self, path: Path) -> None:
         write_json_atomic(path, self.to_json())
@@ -128,7 +130,8 @@ def baseline_from_runs(run: CountRun, command: str) -> CountsBaseline:
         entries.append(CountsEntry(name, tuple(s.per_call for s in per), per[0].functions))
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     fp = {k: run.seen.get(k) for k in FINGERPRINT_KEYS}
-    return CountsBaseline(tuple(entries), fp, command, created)
+    return CountsBaseline(tuple(entries), fp, command, created,
+                          entropy=run.seen.get("entropy", "unknown"))
 
 
 @dataclass(frozen=True)

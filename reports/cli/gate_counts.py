@@ -179,7 +179,8 @@ def gate_counts(
                           "counts --update-baseline`")  # fmt: skip
     verdicts = [decide(base.entry(s.name), s) for s in run.statements]
     _report(verdicts, f"instruction counts vs {baseline} ({base.created}), "
-            f"{run.seconds:.0f} s of valgrind")  # fmt: skip
+            f"{run.seconds:.0f} s of valgrind, entropy {run.seen.get('entropy')} "
+            f"(baseline: {base.entropy})")  # fmt: skip
     if json_out is not None:
         write_json_atomic(json_out, [v.to_json() for v in verdicts])
     bad = [v for v in verdicts if v.status == "regression"]
@@ -193,13 +194,18 @@ def gate_counts(
 
 def _report(verdicts: list, title: str) -> None:
     t = Table(title=title, title_justify="left")
-    for col in ("statement", "baseline/call", "now/call", "change", "tolerance", "status"):
+    for col in ("statement", "baseline/call", "now/call", "difference", "change", "tolerance",
+                "status"):  # fmt: skip
         t.add_column(col)
     style = {"ok": "green", "regression": "bold red", "improvement": "cyan"}
     for v in verdicts:
-        t.add_row(v.name, f"{v.baseline:,.0f}", f"{v.now:,.0f}", f"{v.change:.4f}x",
-                  f"+{v.tolerance:.2%}", f"[{style[v.status]}]{v.status}[/]")  # fmt: skip
+        t.add_row(v.name, f"{v.baseline:,.0f}", f"{v.now:,.0f}", f"{v.now - v.baseline:+,.0f}",
+                  f"{v.change:.4f}x", f"+{v.tolerance:.2%}",
+                  f"[{style[v.status]}]{v.status}[/]")  # fmt: skip
     console.print(t)
+    same = sum(v.now == v.baseline for v in verdicts)  # bit-exact: counts are integers/call
+    console.print(f"{same}/{len(verdicts)} statements counted exactly the baseline's "
+                  "instructions per call")  # fmt: skip
     for v in verdicts:
         if v.status == "ok":
             continue

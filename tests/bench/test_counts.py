@@ -156,9 +156,46 @@ def test_counting_twice_gives_the_same_counts():
     from cnnbench.bench.counts import count
 
     run = count(["relu.out"], [{}, {}, {"relu.out": 0.05}], processes=2)  # 0 and 2 share one
-    a, b, c = (s.median for s in run.statements)
-    assert abs(a - b) / a < MIN_REL_TOL / 10  # across two processes
-    assert 1.03 < c / a < 1.06  # 5% more elements: a little under 5% more instructions
+    a, b, c = (s.per_call for s in run.statements)
+    assert run.seen["entropy"] == "fixed"
+    assert a == b  # bit-exact: two processes, same instructions (fixed entropy stream)
+    assert 1.03 < c[-1] / a[-1] < 1.06  # 5% more elements: a little under 5% more instructions
+
+
+_DRAW = "import os, random; print(os.urandom(16).hex(), random.random())"
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler (cc)")
+def test_the_entropy_shim_makes_every_process_draw_the_same_stream(tmp_path):
+    """The oracle is the interpreter itself: two processes with the shim draw the same
+    bytes and the same Random() state; without it they do not."""
+    import subprocess
+    import sys
+
+    from cnnbench.bench.counts import build_entropy_shim, child_env
+
+    lib, why = build_entropy_shim(tmp_path)
+    assert lib is not None, why
+
+    def draw(env):
+        return subprocess.run([sys.executable, "-c", _DRAW], env=env, capture_output=True,
+                              text=True, check=True).stdout  # fmt: skip
+
+    fixed = [draw(child_env(lib)) for _ in range(2)]
+    system = [draw(child_env(None)) for _ in range(2)]
+    assert fixed[0] == fixed[1] and system[0] != system[1]
+    probe = "import ctypes; print(hasattr(ctypes.CDLL(None), 'cnnbench_fixed_entropy'))"
+    out = subprocess.run([sys.executable, "-c", probe], env=child_env(lib), capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    assert out.strip() == "True"
+
+
+def test_without_a_compiler_the_shim_says_why(tmp_path, monkeypatch):
+    from cnnbench.bench.counts import build_entropy_shim
+
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
+    lib, why = build_entropy_shim(tmp_path)
+    assert lib is None and "no-such-cc" in why
 
 
 def test_trials_spread_over_processes_come_back_in_trial_order(monkeypatch):
@@ -170,7 +207,8 @@ def test_trials_spread_over_processes_come_back_in_trial_order(monkeypatch):
 
     calls, lock = [], threading.Lock()
 
-    def fake(names, trials, number, repeats, dropped):
+    def fake(names, trials, number, repeats, dropped, preload):
+        assert preload is None or preload.exists()  # one shim, built before the processes
         with lock:
             calls.append([t.get("tag") for t in trials])
         got = [StatementCounts(n, i, (float(t["tag"]),), {}) for i, t in enumerate(trials)
