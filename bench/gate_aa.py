@@ -23,6 +23,13 @@ from cnnbench.bench.machine import cpu_model
 from cnnbench.bench.results_io import write_json_atomic
 
 AA_CYCLE = NEIGHBOURS  # A/A run i runs beside AA_CYCLE[i % 3]: none, memory, compute
+# A merged baseline keeps this many A/A runs per workload (five sessions of 12), the
+# oldest dropped first: enough sessions to span the host's drift, not a year of it.
+MAX_MERGED_RUNS = 60
+
+
+class MergeError(ValueError):
+    """Two baselines that cannot be pooled (the message says which property differs)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,12 @@ class Baseline:
     rounds: int
     fingerprint: dict = field(default_factory=dict)  # {"id": ..., "facts": ...}
     neighbours: tuple[str, ...] = ()  # the neighbour of each A/A run, in order
+    sessions: tuple[str, ...] = ()  # when each A/A run's session began (empty: ``created``)
+
+    @property
+    def run_sessions(self) -> tuple[str, ...]:
+        n = len(self.entries[0].aa_medians) if self.entries else 0
+        return self.sessions or (self.created,) * n
 
     def entry(self, name: str) -> BaselineEntry:
         for e in self.entries:
@@ -53,6 +66,7 @@ class Baseline:
             "rounds": self.rounds,
             "threads": GATE_THREADS,
             "aa_neighbours": list(self.neighbours),
+            "aa_sessions": list(self.run_sessions),
             "entries": [e.to_json() for e in self.entries],
         }
 
@@ -60,7 +74,8 @@ class Baseline:
     def from_json(cls, d: dict) -> Baseline:
         entries = tuple(BaselineEntry(e["name"], tuple(e["aa_medians"])) for e in d["entries"])
         return cls(entries, d["command"], d["created"], d["machine"], d["rounds"],
-                   d.get("fingerprint", {}), tuple(d.get("aa_neighbours", ())))  # fmt: skip
+                   d.get("fingerprint", {}), tuple(d.get("aa_neighbours", ())),
+                   tuple(d.get("aa_sessions", ())))  # fmt: skip
 
     def save(self, path: Path) -> None:
         write_json_atomic(path, self.to_json())
@@ -120,3 +135,27 @@ def build_baseline(
     created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Baseline(tuple(entries), command, created, machine_info(), rounds,
                     machine_fingerprint(), kinds)  # fmt: skip
+
+
+def merge_baselines(old: Baseline, new: Baseline, keep: int = MAX_MERGED_RUNS) -> Baseline:
+    """``new``'s A/A runs pooled with ``old``'s, the oldest dropped beyond ``keep``.
+
+    A ratio can move between sessions on the same fingerprint, out of the VM's
+    sight (conv3x3.nchw read 0.633, 0.703 and 0.82-0.85 on one day): one
+    session's A/A runs cannot see that, runs pooled over sessions can, and the
+    tolerance (``K_SIGMA`` robust SDs of all run medians) then covers it.
+    Refused (:class:`MergeError`): another fingerprint, round count or workload set.
+    """
+    for what, a, b in (("fingerprint", old.fingerprint.get("id"), new.fingerprint.get("id")),
+                       ("rounds", old.rounds, new.rounds),
+                       ("workloads", sorted(e.name for e in old.entries),
+                        sorted(e.name for e in new.entries))):  # fmt: skip
+        if a != b:
+            raise MergeError(f"the baselines differ in {what} ({a!r} and {b!r})")
+    old_neighbours = old.neighbours or ("unrecorded",) * len(old.run_sessions)
+    neighbours = (old_neighbours + new.neighbours)[-keep:]
+    sessions = (old.run_sessions + new.run_sessions)[-keep:]
+    entries = tuple(BaselineEntry(e.name, (old.entry(e.name).aa_medians + e.aa_medians)[-keep:])
+                    for e in new.entries)  # fmt: skip
+    return Baseline(entries, new.command, new.created, new.machine, new.rounds, new.fingerprint,
+                    neighbours, sessions)  # fmt: skip

@@ -153,7 +153,8 @@ def load_gate_baseline(path: Path, known: tuple[str, ...] | None = None) -> dict
     one; a non-finite or non-positive ``ratio`` or a ``tolerance_factor`` below 1
     (they are stored for readers; the gate recomputes both from the medians);
     an entry twice; a workload the gate does not have (``known``); fewer than 6
-    rounds.
+    rounds; ``aa_sessions`` (optional) that is not a list of strings, or not one
+    per A/A median.
     """
     data = parse_json(read_text(path, what=GATE_WHAT), path, what=GATE_WHAT)
     if isinstance(data, dict) and data.get("schema", 1) != GATE_SCHEMA:
@@ -166,10 +167,18 @@ def load_gate_baseline(path: Path, known: tuple[str, ...] | None = None) -> dict
     if data["rounds"] < MIN_ROUNDS:
         raise ResultsFileError(path, f"is {data['rounds']}", key="rounds",
                                expected=f"at least {MIN_ROUNDS} (the signed-rank test)")
+    sessions = data.get("aa_sessions")
+    if sessions is not None and list_of(is_str)(sessions) is not None:
+        raise ResultsFileError(path, f"is {type(sessions).__name__}", key="aa_sessions",
+                               expected="a list of strings: when each A/A run's session began")
     seen: set[str] = set()
     for i, e in enumerate(data["entries"]):
         where = f"entries[{i}]"
         require(e, ENTRY_SPEC, path, prefix=where)
+        if sessions is not None and len(sessions) != len(e["aa_medians"]):
+            raise ResultsFileError(path, f"holds {len(e['aa_medians'])} A/A medians",
+                                   key=f"{where}.aa_medians",
+                                   expected=f"{len(sessions)}, one per entry of aa_sessions")
         if len(e["aa_medians"]) < MIN_AA_RUNS:
             raise ResultsFileError(path, f"holds {len(e['aa_medians'])} values",
                                    key=f"{where}.aa_medians",

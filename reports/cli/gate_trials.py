@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 from cnnbench.analysis._validation import ParameterError
 from cnnbench.bench.gate_spec import DEFAULT_ROUNDS, baseline_path
-from cnnbench.bench.results_io import check_output, write_json_atomic
+from cnnbench.bench.results_io import ResultsFileError, check_output, write_json_atomic
 from cnnbench.reports.cli._app import console, err_console, parameter_error, usage_error, within
 from cnnbench.reports.cli.gate import (
     MAX_AA_RUNS,
@@ -56,6 +56,10 @@ def gate_baseline(
         "--neighbour/--no-neighbour",
         help="A/A runs cycle through no neighbour, a memory-bound and a compute-bound "
         "neighbour process, so the tolerances cover a busy machine.")] = True,
+    merge: Annotated[bool, typer.Option(
+        "--merge", help="Pool the new A/A runs with those already in the baseline (same "
+        "fingerprint and rounds; the newest 60 kept), so the tolerances cover the drift "
+        "between sessions, not only within one.")] = False,
     quiet: Annotated[bool, typer.Option(hidden=True)] = False,
 ) -> None:
     """Measure the baseline ratios and their A/A spread (what tolerances derive from).
@@ -73,18 +77,34 @@ def gate_baseline(
             check_output("--out", out, create_parent=True)
     except ParameterError as exc:
         raise parameter_error(exc) from None
-    from cnnbench.bench.gate_aa import build_baseline
+    from cnnbench.bench.gate_aa import Baseline, MergeError, build_baseline, merge_baselines
 
+    if merge:
+        from cnnbench.bench.fingerprint import machine_fingerprint
+
+        target = out or baseline_path(machine_fingerprint()["id"])
+        try:
+            old = Baseline.load(target)
+        except ResultsFileError as exc:
+            raise usage_error(f"`--merge`: nothing to pool with: {exc}; measure one with "
+                              "`cnnbench gate baseline` (without --merge)") from None
     command = "cnnbench gate baseline " + shlex.join(sys.argv[3:]) if len(sys.argv) > 3 else (
         "cnnbench gate baseline")  # fmt: skip
     base = build_baseline(aa_runs=aa_runs, rounds=rounds, command=command, neighbours=neighbour,
                           progress=(lambda s: None) if quiet else
                           (lambda s: err_console.print(f"  {s}")))  # fmt: skip
+    if merge:
+        try:
+            base = merge_baselines(old, base)
+        except MergeError as exc:
+            raise usage_error(f"`--merge` with {target}: {exc}; never pooled") from None
     if out is None:
         out = baseline_path(base.fingerprint["id"])
         out.parent.mkdir(parents=True, exist_ok=True)
     base.save(out)
-    t = Table(title=f"baseline written to {out}", title_justify="left")
+    sessions = len(set(base.run_sessions))
+    t = Table(title=f"baseline written to {out} ({len(base.run_sessions)} A/A runs from "
+              f"{sessions} session(s))", title_justify="left")  # fmt: skip
     for col in ("workload", "ratio", "A/A spread (log)", "tolerance"):
         t.add_column(col)
     for e in base.entries:

@@ -152,3 +152,64 @@ def test_neighbour_process_runs_inside_the_block_and_is_gone_after(monkeypatch, 
     assert started[0].poll() is not None  # killed and reaped after it
     with suite.neighbour("none"):
         assert len(started) == 1  # no neighbour when not asked
+
+
+def _session(created: str, medians: tuple[float, ...], fp: str = "fp1", rounds: int = 21):
+    return Baseline((BaselineEntry("conv3x3.nchw", medians),), "cnnbench gate baseline", created,
+                    {}, rounds, {"id": fp, "facts": {}}, ("none",) * len(medians))  # fmt: skip
+
+
+def test_merged_sessions_widen_the_tolerance_to_cover_drift_between_them(tmp_path):
+    """Each session alone is tight; a second session's ratio 12% higher is inside the
+    pooled tolerance but outside the first session's (what a false alarm looks like)."""
+    from cnnbench.bench.gate_aa import merge_baselines
+
+    rng = np.random.default_rng(0)
+    first = _session("2026-01-01T00:00:00Z", tuple(math.log(0.70) + 0.01 * rng.standard_normal(12)))
+    later = _session("2026-01-02T00:00:00Z", tuple(math.log(0.80) + 0.01 * rng.standard_normal(12)))
+    merged = merge_baselines(first, later)
+    m, f = merged.entry("conv3x3.nchw"), first.entry("conv3x3.nchw")
+    assert len(m.aa_medians) == 24 and merged.run_sessions[0] != merged.run_sessions[-1]
+    shift = math.log(0.80) - f.center
+    assert f.tolerance < shift  # the first session alone flags the later one's ratio
+    assert max(abs(x - m.center) for x in m.aa_medians) < m.tolerance  # pooled, none is
+    path = tmp_path / "b.json"
+    merged.save(path)
+    assert Baseline.load(path).run_sessions == merged.run_sessions  # the loader accepts it
+    capped = merge_baselines(merged, later, keep=30)
+    assert len(capped.entry("conv3x3.nchw").aa_medians) == 30 == len(capped.run_sessions)
+    assert capped.run_sessions.count("2026-01-01T00:00:00Z") == 6  # the oldest went first
+
+
+@pytest.mark.parametrize("other,what", [
+    (lambda: _session("t2", (0.0,) * 3, fp="fp2"), "fingerprint"),
+    (lambda: _session("t2", (0.0,) * 3, rounds=11), "rounds"),
+])  # fmt: skip
+def test_baselines_of_another_fingerprint_or_rounds_are_never_pooled(other, what):
+    from cnnbench.bench.gate_aa import MergeError, merge_baselines
+
+    with pytest.raises(MergeError, match=what):
+        merge_baselines(_session("t1", (0.0,) * 3), other())
+
+
+def test_a_baseline_whose_sessions_do_not_match_its_runs_is_refused(tmp_path):
+    from cnnbench.bench.loaders_bench import load_gate_baseline
+    from cnnbench.bench.results_io import ResultsFileError
+
+    d = _session("t", (0.0, 0.1, 0.2)).to_json()
+    d["aa_sessions"] = ["t", "t"]
+    path = tmp_path / "b.json"
+    path.write_text(__import__("json").dumps(d))
+    with pytest.raises(ResultsFileError, match="one per entry of aa_sessions"):
+        load_gate_baseline(path)
+
+
+def test_merge_without_a_baseline_exits_2_before_measuring(tmp_path):
+    from cnnbench.reports.cli import app
+    from typer.testing import CliRunner
+
+    r = CliRunner().invoke(app, ["gate", "baseline", "--merge", "--out",
+                                 str(tmp_path / "none.json")])  # fmt: skip
+    text = " ".join(r.output.split())
+    assert r.exit_code == 2 and "`--merge`: nothing to pool with" in text, text
+    assert "without --merge" in text and not (tmp_path / "none.json").exists()
