@@ -100,12 +100,17 @@ def build_entropy_shim(folder: Path | None = None) -> tuple[Path | None, str]:
     lib = folder / f"fixed_entropy-{digest}.so"
     if lib.exists():
         return lib, ""
+    part = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        part = Path(tempfile.mkstemp(dir=folder, suffix=".so.part")[1])
+        fd, name = tempfile.mkstemp(dir=folder, suffix=".so.part")
+        os.close(fd)
+        part = Path(name)
         cmd = [*cc, "-O2", "-shared", "-fPIC", "-o", str(part), str(ENTROPY_SOURCE)]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.SubprocessError) as exc:
+        if part is not None:
+            part.unlink(missing_ok=True)
         return None, f"could not compile {ENTROPY_SOURCE.name} with {shlex.join(cc)}: {exc}"
     if done.returncode:
         part.unlink(missing_ok=True)

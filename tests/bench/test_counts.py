@@ -196,6 +196,7 @@ def test_without_a_compiler_the_shim_says_why(tmp_path, monkeypatch):
     monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
     lib, why = build_entropy_shim(tmp_path)
     assert lib is None and "no-such-cc" in why
+    assert list(tmp_path.iterdir()) == []  # no half-built library left behind
 
 
 def test_trials_spread_over_processes_come_back_in_trial_order(monkeypatch):
