@@ -14,12 +14,10 @@ by ``callgrind_annotate``. Timer starts one process per statement and pays
 instruments only after the import, so the whole gate costs about what one Timer
 statement would.
 
-The counting process gets a fixed entropy stream (``fixed_entropy.c``, compiled
-here with ``$CC`` or ``cc`` and loaded with ``LD_PRELOAD``): the ``Random()``
-instances CPython seeds from ``getrandom`` while torch is imported otherwise draw
-a different state in every process, the heap's history then differs, and so
-does the allocators' share of each count (by up to 4e-3). With the stream fixed,
-two processes count exactly the same instructions.
+The counting process starts the same way every time
+(:mod:`cnnbench.bench.counts_env`: a fixed entropy stream, environment and
+working folder, ``.pyc`` files written beforehand), so two processes count
+exactly the same instructions.
 
 Blind spots (the timing gate covers them): a slowdown that adds no instructions
 (memory traffic, cache misses, page faults, contention), and code paths
@@ -30,11 +28,9 @@ never counted. oneDNN's JIT code is counted but unnamed (``???``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -43,6 +39,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnbench.bench.counts_env import (
+    build_entropy_shim,
+    child_env,
+    compile_sources,
+    tool_env,
+)
 from cnnbench.bench.counts_spec import (
     FIRST_USE_CALLS,
     NUMBER,
@@ -59,83 +61,10 @@ TRIAL_TIMEOUT_S = 240
 _TOTAL = re.compile(r"^\s*([0-9,]+)\s+\(?.*PROGRAM TOTALS")
 _FUNCTION = re.compile(r"^\s*([0-9,]+)\s+(\S.*)$")
 _UNNAMED = "??? (unnamed code, e.g. JIT kernels)"
-ENTROPY_SOURCE = Path(__file__).with_name("fixed_entropy.c")
 
 
 class CountsError(RuntimeError):
     """valgrind is missing, or a counting process failed (the message says how)."""
-
-
-def tool_env() -> dict[str, str]:
-    """The child's environment: this interpreter's folder first on PATH (the
-    tools and ``python`` must be the venv's), a fixed hash seed, one thread."""
-    env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    env.update(PYTHONHASHSEED="0", OMP_NUM_THREADS=str(THREADS), MKL_NUM_THREADS=str(THREADS))
-    return env
-
-
-def shim_folder() -> Path:
-    """Where the compiled stream is kept: ``$XDG_CACHE_HOME/cnnbench`` (``~/.cache``).
-
-    A fixed place, not a fresh temporary folder: the library's path is part of the
-    counting process's start (``LD_PRELOAD``): two runs with the library in
-    folders of different names read regularized_relu.eager 280,417 and 279,902.
-    """
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(cache) / "cnnbench"
-
-
-def build_entropy_shim(folder: Path | None = None) -> tuple[Path | None, str]:
-    """``fixed_entropy.c`` compiled into ``folder`` (default :func:`shim_folder`), once
-    per source and compiler: (the library, "") or (None, why not).
-
-    ``$CC`` (default ``cc``) builds it; without a compiler the counts are still
-    taken, with the system's entropy, and differ between processes by up to 4e-3.
-    """
-    cc = shlex.split(os.environ.get("CC", "")) or ["cc"]
-    folder = folder or shim_folder()
-    source = ENTROPY_SOURCE.read_bytes()
-    digest = hashlib.sha256(source + shlex.join(cc).encode()).hexdigest()[:12]
-    lib = folder / f"fixed_entropy-{digest}.so"
-    if lib.exists():
-        return lib, ""
-    part = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=folder, suffix=".so.part")
-        os.close(fd)
-        part = Path(name)
-        cmd = [*cc, "-O2", "-shared", "-fPIC", "-o", str(part), str(ENTROPY_SOURCE)]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.SubprocessError) as exc:
-        if part is not None:
-            part.unlink(missing_ok=True)
-        return None, f"could not compile {ENTROPY_SOURCE.name} with {shlex.join(cc)}: {exc}"
-    if done.returncode:
-        part.unlink(missing_ok=True)
-        return None, (f"{shlex.join(cmd)} exited {done.returncode}: "
-                      f"{done.stderr.strip()[-300:]}")  # fmt: skip
-    os.replace(part, lib)  # atomic: a concurrent run sees the whole library or none
-    return lib, ""
-
-
-# What the counting process inherits from the caller's environment; the rest is fixed.
-# Every variable is an allocation while Python starts (os.environ), so a shell's extras
-# (CI=true, TERM, ...) would otherwise shift the heap and with it the counts.
-INHERITED = ("PATH", "HOME", "TMPDIR", "LD_LIBRARY_PATH", "VALGRIND_LIB")
-
-
-def child_env(preload: Path | None) -> dict[str, str]:
-    """The counting process's environment: :func:`tool_env`'s settings and the fixed
-    entropy stream preloaded (when there is one), nothing else from the caller's."""
-    tools = tool_env()
-    env = {k: tools[k] for k in INHERITED if k in tools}
-    env.update(PYTHONHASHSEED=tools["PYTHONHASHSEED"], OMP_NUM_THREADS=str(THREADS),
-               MKL_NUM_THREADS=str(THREADS), LC_ALL="C.UTF-8")  # fmt: skip
-    if preload is not None:
-        env["LD_PRELOAD"] = str(preload)
-    return env
 
 
 def missing_tools() -> list[str]:
@@ -242,8 +171,10 @@ def _one_process(names: Sequence[str], trials: Sequence[dict[str, float]], numbe
                "--instr-atstart=no", "--collect-atstart=no", sys.executable, "-m",
                "cnnbench.bench.counts_child", str(plan)]  # fmt: skip
         limit = PROCESS_TIMEOUT_S + TRIAL_TIMEOUT_S * len(trials)
+        cwd = work / "cwd"  # empty: `-m` puts it first on sys.path, and imports list it
+        cwd.mkdir()
         try:
-            done = subprocess.run(cmd, capture_output=True, text=True,
+            done = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd,
                                   env=child_env(preload), timeout=limit)  # fmt: skip
         except subprocess.TimeoutExpired:
             raise CountsError(f"the counting process ran past {limit} s") from None
@@ -291,6 +222,7 @@ def count(
         raise CountsError("missing on PATH: " + ", ".join(missing_tools()) +
                           " (Debian's valgrind package; `make valgrind` installs it)")  # fmt: skip
     start = time.perf_counter()
+    compile_sources()
     preload, why = build_entropy_shim()
     if preload is None:
         progress(f"WARNING: system entropy, counts may differ between processes by up to "

@@ -172,7 +172,7 @@ def test_the_entropy_shim_makes_every_process_draw_the_same_stream(tmp_path):
     import subprocess
     import sys
 
-    from cnnbench.bench.counts import build_entropy_shim, child_env
+    from cnnbench.bench.counts_env import build_entropy_shim, child_env
 
     lib, why = build_entropy_shim(tmp_path)
     assert lib is not None, why
@@ -191,7 +191,7 @@ def test_the_entropy_shim_makes_every_process_draw_the_same_stream(tmp_path):
 
 
 def test_without_a_compiler_the_shim_says_why(tmp_path, monkeypatch):
-    from cnnbench.bench.counts import build_entropy_shim
+    from cnnbench.bench.counts_env import build_entropy_shim
 
     monkeypatch.setenv("CC", str(tmp_path / "no-such-cc"))
     lib, why = build_entropy_shim(tmp_path)
@@ -263,3 +263,16 @@ def test_a_failed_counting_process_is_exit_2_not_a_regression(tmp_path, monkeypa
                             str(_write(tmp_path))])  # fmt: skip
     assert r.exit_code == 2
     assert "counting failed: the counting process exited 3" in " ".join(r.output.split())
+
+
+def test_compile_sources_writes_a_missing_pyc_before_counting():
+    """A counting process that compiles a module on import starts from another heap."""
+    import importlib.util
+
+    import cnnbench.bench.counts_spec as spec_module
+    from cnnbench.bench.counts_env import compile_sources
+
+    pyc = Path(importlib.util.cache_from_source(spec_module.__file__))
+    pyc.unlink(missing_ok=True)
+    compile_sources()
+    assert pyc.exists()
